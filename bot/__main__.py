@@ -1,0 +1,86 @@
+"""``python -m bot``: the movie recommender bot (long polling, ``--webhook``, or a console chat).
+
+Start-up order: settings (once, from the environment and ``.env``), logging, the database schema,
+the recommender (the newest trained artifacts, or the non-personal fallback with a warning), then the
+transport. Without ``TELEGRAM_BOT_TOKEN`` the same conversation runs as a console chat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from urllib.parse import urlparse
+
+from dotenv import find_dotenv
+
+from bot.app import Services, build_application, build_services
+from bot.console import run_console
+from bot.conversation import RecommenderHolder
+from bot.settings import Settings, SettingsError
+from db.engine import DatabaseUnavailableError
+from db.migrate import upgrade_database
+
+logger = logging.getLogger(__name__)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the bot; returns the process exit status (2: bad settings, 1: database unavailable)."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
+    parser.add_argument("--webhook", action="store_true",
+                        help="receive updates on WEBHOOK_URL (https) instead of long polling")
+    args = parser.parse_args(argv)
+    try:
+        dotenv = find_dotenv(usecwd=True)
+        settings = Settings.from_environment(env_file=Path(dotenv) if dotenv else None)
+        if args.webhook:
+            settings.check_webhook()
+    except SettingsError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs request URLs, which contain the token
+    try:
+        upgrade_database(settings.database_url)
+        services = build_services(settings, _load_holder(settings), reload_on_sighup=True)
+    except DatabaseUnavailableError as error:
+        print(f"Database unavailable: {error}", file=sys.stderr)
+        return 1
+    if not settings.telegram_bot_token:
+        return _console(services)
+    application = build_application(settings, services)
+    if args.webhook:
+        assert settings.webhook_url is not None  # checked by check_webhook
+        logger.info("receiving updates by webhook on port %d", settings.webhook_port)
+        # Telegram posts to WEBHOOK_URL; a proxy forwards it here unchanged, so we listen on its path.
+        application.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
+                                url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+                                webhook_url=settings.webhook_url, secret_token=settings.webhook_secret)
+    else:
+        logger.info("receiving updates by long polling from %s", settings.telegram_api_url)
+        application.run_polling()
+    return 0
+
+
+def _load_holder(settings: Settings) -> RecommenderHolder:
+    from movierec.serving import load_recommender  # imports TensorFlow: only once settings are valid
+
+    def load():  # noqa: ANN202 - returns movierec.serving.Recommender
+        return load_recommender(settings.artifacts_dir, settings.data_dir)
+
+    return RecommenderHolder(load(), loader=load)
+
+
+def _console(services: Services) -> int:
+    print("No TELEGRAM_BOT_TOKEN set, so this is a local console chat. "
+          "To connect Telegram, put TELEGRAM_BOT_TOKEN=<token from @BotFather> in .env.", file=sys.stderr)
+    try:
+        run_console(services.conversation, sys.stdin, sys.stdout)
+    finally:
+        services.engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""Rating movies: by plain message (the main way), /rate, /unrate, and the buttons that settle a title.
+
+A rating is written in the turn's transaction, which the conversation commits before any confirmation
+leaves, so "✓ rated" is never shown for a rating that was not stored. A title that matches several
+movies is never rated silently: the user picks with a button that carries the movie and the stars.
+"""
+
+from __future__ import annotations
+
+from bot.conversation import callbacks
+from bot.conversation.messages import Button, Reply, Response
+from bot.conversation.replies import EXAMPLES, button_label, esc, movie_line, star_buttons, stars
+from bot.conversation.turn import Turn
+from bot.understanding import Ambiguous, InvalidRating, NotFound, Rated, TitleOnly, TooMany
+from db import access
+
+ENOUGH_FOR_PICKS = 5
+"""After this many ratings the onboarding ends and /recommend is suggested."""
+
+NOT_UNDERSTOOD = (
+    "I didn't catch a movie there. Send a title and stars, one or several at once, e.g.\n"
+    f"{EXAMPLES}\nor a title alone to see it. /help lists everything I can do."
+)
+
+
+def rate_message(turn: Turn, text: str, *, source: str = "message") -> Response:
+    """Answer a plain message such as ``Fargo 5, Heat 4`` (or ``/rate …``)."""
+    results = turn.understanding.understand(text)
+    understood = [r for r in results if not isinstance(r, NotFound)]
+    if not understood and not turn.understanding.is_rating_like(text):
+        return Response().say(NOT_UNDERSTOOD)
+    before = access.count_ratings(turn.session, turn.user_id)
+    lines: list[str] = []
+    suggestion_rows: list[list[Button]] = []
+    extra: list[Reply] = []
+    for result in results:
+        match result:
+            case Rated(movie_id=movie_id, stars=value):
+                lines.append(save_rating(turn, movie_id, value, source))
+            case TitleOnly(movie_id=movie_id):
+                extra.append(movie_card(turn, movie_id))
+            case Ambiguous(candidates=candidates, stars=value, raw=raw):
+                extra.append(did_you_mean(raw, [c.movie_id for c in candidates], value, turn))
+            case NotFound(query=query, suggestions=suggestions):
+                lines.append(f"🤷 I couldn't find “{esc(query)}”."
+                             + (" Did you mean one of the buttons below?" if suggestions else ""))
+                suggestion_rows += [[Button(button_label(s.display_title),
+                                            callbacks.encode(callbacks.ShowMovie(s.movie_id)))]
+                                    for s in suggestions]
+            case InvalidRating(query=query, value_text=value_text, reason=reason):
+                lines.append(f"⚠️ “{esc(query)} {esc(value_text)}”: {esc(reason)}. Ratings go from 0.5 to 5 stars.")
+            case TooMany(limit=limit):
+                lines.append(f"✋ That's a lot at once: I read the first {limit} movies. Send the rest in "
+                             "another message.")
+    hint = milestone_hint(before, access.count_ratings(turn.session, turn.user_id))
+    if hint:
+        lines.append(hint)
+    response = Response()
+    if lines:
+        response.say("\n".join(lines), suggestion_rows)
+    response.replies.extend(extra)
+    return response
+
+
+def rate_command(turn: Turn, args: str) -> Response:
+    """``/rate <title> <stars>``; without stars it shows the movie with rating buttons."""
+    if not args.strip():
+        return Response().say(f"Tell me which movie and how many stars, e.g. <code>/rate Fargo 5</code>.\n"
+                              f"You can also just send it as a message:\n{EXAMPLES}")
+    return rate_message(turn, args, source="command")
+
+
+def save_rating(turn: Turn, movie_id: int, value: float, source: str) -> str:
+    """Store (or update) one rating and return the confirmation line."""
+    previous = turn.ratings().get(movie_id)
+    access.set_rating(turn.session, turn.user_id, movie_id, value, source)
+    line = f"✓ {movie_line(turn.title(movie_id))} — {stars(value)}"
+    if previous is not None and previous != value:
+        line += f" (was {stars(previous)})"
+    return line
+
+
+def milestone_hint(before: int, after: int) -> str | None:
+    """The nudge towards /recommend when the user just reached enough ratings."""
+    if before < ENOUGH_FOR_PICKS <= after:
+        return f"\n🎉 That's {after} ratings: enough for personal picks. Try /recommend!"
+    return None
+
+
+def movie_card(turn: Turn, movie_id: int, heading: str = "") -> Reply:
+    """A movie with its facts, the user's rating if any, and buttons to rate it."""
+    info = turn.recommender.movie(movie_id)
+    lines = [heading + movie_line(info.display_title, info.genres)]
+    if info.rating_count:
+        lines.append(f"MovieLens: {stars(round(info.rating_mean * 2) / 2)} average of {info.rating_count} ratings")
+    own = turn.ratings().get(info.movie_id)
+    lines.append(f"Your rating: {stars(own)}" if own is not None else "How many stars would you give it?")
+    actions = [Button("🚫 Not interested", callbacks.encode(callbacks.NotInterested(info.movie_id))),
+               Button("🔎 Similar", callbacks.encode(callbacks.Similar(info.movie_id)))]
+    return Reply("\n".join(lines), [star_buttons(info.movie_id), actions])
+
+
+def did_you_mean(raw: str, movie_ids: list[int], value: float | None, turn: Turn) -> Reply:
+    """Ask which movie was meant; each button carries its movie (and the stars, when given)."""
+    rows = []
+    for movie_id in movie_ids:
+        action = (callbacks.Rate(movie_id, round(value * 2)) if value is not None
+                  else callbacks.ShowMovie(movie_id))
+        rows.append([Button(button_label(turn.title(movie_id)), callbacks.encode(action))])
+    what = f" — {stars(value)}" if value is not None else ""
+    return Reply(f"🤔 “{esc(raw)}”{what}: which one did you mean?", rows)
+
+
+def on_rate(turn: Turn, action: callbacks.Rate, *, source: str = "button") -> Response:
+    """A star button: rate, and turn the card (or the question) into the confirmation."""
+    movie_id = turn.known_movie(action.movie_id)
+    if movie_id is None:
+        return stale_button()
+    before = access.count_ratings(turn.session, turn.user_id)
+    line = save_rating(turn, movie_id, action.half_stars / 2, source)
+    hint = milestone_hint(before, access.count_ratings(turn.session, turn.user_id)) or ""
+    return Response(callback_answer=f"Saved: {stars(action.half_stars / 2)}").say(line + hint, edit=True)
+
+
+def on_show(turn: Turn, action: callbacks.ShowMovie) -> Response:
+    movie_id = turn.known_movie(action.movie_id)
+    if movie_id is None:
+        return stale_button()
+    return Response(replies=[movie_card(turn, movie_id)])
+
+
+def unrate_command(turn: Turn, args: str) -> Response:
+    """``/unrate <title>``: forget one rating (asks which when the title is ambiguous)."""
+    query = args.strip()
+    if not query:
+        return Response().say("Which rating should I remove? e.g. <code>/unrate Fargo</code>. "
+                              "/myratings shows them all.")
+    rated = turn.ratings()
+    matches = [m for m in turn.understanding.matcher.match(query, limit=5) if m.movie_id in rated]
+    if not matches:
+        return Response().say(f"You haven't rated anything called “{esc(query)}”. /myratings shows your ratings.")
+    if len(matches) > 1 and matches[0].score - matches[1].score < 5:
+        rows = [[Button(button_label(m.display_title), callbacks.encode(callbacks.Unrate(m.movie_id)))]
+                for m in matches]
+        return Response().say(f"🤔 Which rating of “{esc(query)}” should I remove?", rows)
+    return _remove(turn, matches[0].movie_id, edit=False)
+
+
+def on_unrate(turn: Turn, action: callbacks.Unrate) -> Response:
+    movie_id = turn.known_movie(action.movie_id)
+    if movie_id is None:
+        return stale_button()
+    return _remove(turn, movie_id, edit=True)
+
+
+def _remove(turn: Turn, movie_id: int, *, edit: bool) -> Response:
+    if not access.delete_rating(turn.session, turn.user_id, movie_id):
+        return Response().say(f"{movie_line(turn.title(movie_id))} wasn't rated.", edit=edit)
+    return Response().say(f"🗑 Removed your rating of {movie_line(turn.title(movie_id))}.", edit=edit)
+
+
+def stale_button() -> Response:
+    """The polite answer to a forged, truncated or outdated button."""
+    message = "Sorry, that button is no longer valid. Please send the command again."
+    return Response(callback_answer=message)

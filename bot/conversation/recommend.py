@@ -1,0 +1,176 @@
+"""Personal picks: /recommend and its buttons (rate, not interested, more), and /similar.
+
+Each pick is its own message with one-tap star buttons, so rating what you have already seen costs a
+single tap and the card turns into the confirmation. "Not interested" is stored and excluded from
+every later list; "more" recomputes the list (the user may have rated some picks meanwhile) and
+shows the next page.
+"""
+
+from __future__ import annotations
+
+from bot.conversation import callbacks, ratings
+from bot.conversation.messages import Button, Reply, Response
+from bot.conversation.replies import button_label, esc, movie_line, star_buttons, stars
+from bot.conversation.turn import Turn
+from db import access
+from movierec.data.schema import GENRES
+from movierec.serving import Recommendation
+
+DEFAULT_PICKS = 5
+FEW_RATINGS = 3
+"""Below this many ratings the picks are mostly popularity; the reply says so honestly."""
+SIMILAR_COUNT = 8
+
+# Words people type for a genre, beyond the genre names themselves.
+_GENRE_ALIASES = {"scifi": "Sci-Fi", "science fiction": "Sci-Fi", "sf": "Sci-Fi", "kids": "Children",
+                  "family": "Children", "noir": "Film-Noir", "animated": "Animation", "cartoon": "Animation",
+                  "romantic": "Romance", "musicals": "Musical", "westerns": "Western", "comedies": "Comedy",
+                  "thrillers": "Thriller", "documentaries": "Documentary", "horrors": "Horror"}
+_GENRE_BY_KEY = {g.casefold().replace("-", ""): g for g in GENRES if not g.startswith("(")}
+
+
+def recommend_command(turn: Turn, args: str) -> Response:
+    """``/recommend [n] [genre]``."""
+    count = DEFAULT_PICKS
+    words: list[str] = []
+    for word in args.split():
+        if word.isdigit():
+            count = int(word)
+        else:
+            words.append(word)
+    if not 1 <= count <= callbacks.MAX_PICKS:
+        return Response().say(f"I can show 1 to {callbacks.MAX_PICKS} picks at a time, e.g. "
+                              "<code>/recommend 5 comedy</code>.")
+    genre = None
+    if words:
+        genre = parse_genre(" ".join(words))
+        if genre is None:
+            known = ", ".join(g for g in _GENRE_BY_KEY.values() if g != "Unknown")
+            return Response().say(f"I don't know the genre “{esc(' '.join(words))}”. Try one of: {esc(known)}.")
+    return _page(turn, count, 0, genre, edit=False)
+
+
+def on_more(turn: Turn, action: callbacks.More) -> Response:
+    return _page(turn, action.count, action.page, action.genre, edit=False)
+
+
+def on_not_interested(turn: Turn, action: callbacks.NotInterested) -> Response:
+    movie_id = turn.known_movie(action.movie_id)
+    if movie_id is None:
+        return ratings.stale_button()
+    access.dismiss_movie(turn.session, turn.user_id, movie_id)
+    title = turn.title(movie_id)
+    return (Response(callback_answer="Got it, I won't suggest it again.")
+            .say(f"🚫 {movie_line(title)} — I won't suggest it again.", edit=True))
+
+
+def parse_genre(text: str) -> str | None:
+    """The genre named by ``text`` (case, hyphens and common synonyms forgiven), or None."""
+    key = text.strip().casefold()
+    alias = _GENRE_ALIASES.get(key)
+    if alias:
+        return alias
+    key = key.replace("-", "").replace(" ", "")
+    return _GENRE_BY_KEY.get(key) or _GENRE_BY_KEY.get(key.removesuffix("s"))
+
+
+def _page(turn: Turn, count: int, page: int, genre: str | None, *, edit: bool) -> Response:
+    rated = turn.ratings()
+    dismissed = access.dismissed_movie_ids(turn.session, turn.user_id)
+    recommender = turn.recommender
+    wanted = count * (page + 1)
+    picks = recommender.recommend(rated, k=wanted, genres=[genre] if genre else None, exclude=dismissed)
+    picks = picks[count * page:]
+    if not picks:
+        where = f" in {genre}" if genre else ""
+        return Response().say(f"That's all I have{where} for now. Rate more movies and ask again!", edit=edit)
+    predicted = _predicted_stars(turn, rated, picks)
+    access.record_impressions(turn.session, turn.user_id, [p.movie_id for p in picks],
+                              model_version=recommender.version, context="recommend",
+                              scores=[p.score for p in picks], predicted_ratings=predicted)
+    response = Response().say(_header(turn, rated, picks, genre, page), edit=edit)
+    for number, (pick, value) in enumerate(zip(picks, predicted, strict=True), start=count * page + 1):
+        response.replies.append(_card(number, pick, value))
+    more = callbacks.encode(callbacks.More(count, page + 1, genre))
+    if page < callbacks.MAX_PAGE:
+        response.say("Want more?", [[Button("More picks ▶", more)]])
+    return response
+
+
+def _predicted_stars(turn: Turn, rated: dict[int, float], picks: list[Recommendation]) -> list[float]:
+    """The model's stars for each pick; models without a ranking stage are asked separately."""
+    missing = [p.movie_id for p in picks if p.predicted_rating is None]
+    filled = iter(turn.recommender.predict_ratings(rated, missing) if missing else [])
+    return [p.predicted_rating if p.predicted_rating is not None else next(filled) for p in picks]
+
+
+def _header(turn: Turn, rated: dict[int, float], picks: list[Recommendation], genre: str | None,
+            page: int) -> str:
+    where = f" in {esc(genre)}" if genre else ""
+    if page:
+        return f"More picks{where}:"
+    if turn.recommender.is_fallback:
+        return (f"🍿 Popular picks{where}. My trained model isn't available right now, so these are "
+                "the same for everyone, not personal yet.")
+    if len(rated) < FEW_RATINGS or not all(p.personal for p in picks):
+        return (f"🍿 Picks{where} — still fairly generic: you've rated {len(rated)} movie"
+                f"{'' if len(rated) == 1 else 's'}. Rate a few more (e.g. <code>Fargo 5</code>) and "
+                "they'll get personal.")
+    return f"🎬 Your personal picks{where}, based on your {len(rated)} ratings. Tap stars if you've seen one:"
+
+
+def _card(number: int, pick: Recommendation, predicted: float) -> Reply:
+    text = (f"{number}. {movie_line(pick.title, pick.genres)}\n"
+            f"You'd rate it about {stars(round(predicted * 2) / 2)}\n"
+            f"<i>{esc(pick.reason)}</i>")
+    return Reply(text, [star_buttons(pick.movie_id),
+                        [Button("🚫 Not interested", callbacks.encode(callbacks.NotInterested(pick.movie_id)))]])
+
+
+def similar_command(turn: Turn, args: str) -> Response:
+    """``/similar <title>``: movies like it (asks which when the title is ambiguous)."""
+    query = args.strip()
+    if not query:
+        return Response().say("Which movie? e.g. <code>/similar Toy Story</code>.")
+    matches = turn.understanding.matcher.match(query, limit=5)
+    if not matches:
+        return Response().say(f"🤷 I couldn't find “{esc(query)}”. Try another spelling or /search.")
+    if _is_clear(matches):
+        return _similar(turn, matches[0].movie_id, edit=False)
+    rows = [[Button(button_label(m.display_title), callbacks.encode(callbacks.Similar(m.movie_id)))]
+            for m in matches]
+    return Response().say(f"🤔 Movies like which “{esc(query)}”?", rows)
+
+
+def on_similar(turn: Turn, action: callbacks.Similar) -> Response:
+    movie_id = turn.known_movie(action.movie_id)
+    if movie_id is None:
+        return ratings.stale_button()
+    return _similar(turn, movie_id, edit=False)
+
+
+def search_command(turn: Turn, args: str) -> Response:
+    """``/search <title>``: the closest titles, each a button that opens the movie."""
+    query = args.strip()
+    if not query:
+        return Response().say("What should I look for? e.g. <code>/search star wars</code>.")
+    matches = turn.understanding.matcher.match(query, limit=8)
+    if not matches:
+        return Response().say(f"🤷 Nothing looks like “{esc(query)}”.")
+    rows = [[Button(button_label(m.display_title), callbacks.encode(callbacks.ShowMovie(m.movie_id)))]
+            for m in matches]
+    return Response().say(f"🔎 Closest to “{esc(query)}” — tap one to see it and rate it:", rows)
+
+
+def _similar(turn: Turn, movie_id: int, *, edit: bool) -> Response:
+    similar = turn.recommender.similar(movie_id, k=SIMILAR_COUNT)
+    lines = [f"{i}. {movie_line(s.title, s.genres)}" for i, s in enumerate(similar, start=1)]
+    rows = [[Button(button_label(f"{i}. {s.title}"), callbacks.encode(callbacks.ShowMovie(s.movie_id)))]
+            for i, s in enumerate(similar, start=1)]
+    text = f"Movies like {movie_line(turn.title(movie_id))}:\n" + "\n".join(lines)
+    return Response().say(text, rows, edit=edit)
+
+
+def _is_clear(matches: list) -> bool:
+    """One match, or a best match clearly ahead of the next (scores are 0..100)."""
+    return len(matches) == 1 or matches[0].score - matches[1].score >= 5

@@ -1,0 +1,95 @@
+"""How movies, stars and lists look in a chat (HTML parse mode), and Telegram's length limit.
+
+Every title comes from the data set and user text is echoed back, so anything interpolated into a
+reply goes through :func:`esc` — an unescaped ``<`` or ``&`` would make Telegram reject the message.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+
+from bot.conversation import callbacks
+from bot.conversation.messages import Button
+
+MAX_MESSAGE_CHARS = 4096
+MAX_CALLBACK_ANSWER_CHARS = 200
+MAX_BUTTON_LABEL_CHARS = 60
+
+EXAMPLES = (
+    "<code>Fargo 5</code>\n"
+    "<code>the godfather - 4/5, heat 3.5</code>\n"
+    "<code>Casablanca ⭐⭐⭐⭐⭐</code>"
+)
+
+
+def esc(text: object) -> str:
+    """Text made safe for HTML parse mode."""
+    return html.escape(str(text), quote=False)
+
+
+def stars(value: float) -> str:
+    """``★★★★☆ 4`` / ``★★★½☆ 3.5``: the picture plus the number, so half stars stay readable."""
+    full = int(value)
+    half = value - full >= 0.5
+    picture = "★" * full + ("½" if half else "") + "☆" * (5 - full - (1 if half else 0))
+    return f"{picture} {format_stars(value)}"
+
+
+def format_stars(value: float) -> str:
+    """``4`` for whole stars, ``3.5`` for half stars."""
+    return f"{value:g}"
+
+
+def movie_line(title: str, genres: Sequence[str] = ()) -> str:
+    """``<b>Fargo (1996)</b> · Crime, Drama, Thriller``."""
+    shown = f"<b>{esc(title)}</b>"
+    return f"{shown} · {esc(', '.join(genres))}" if genres else shown
+
+
+def button_label(text: str) -> str:
+    """Button text cut to a length every client shows whole."""
+    return text if len(text) <= MAX_BUTTON_LABEL_CHARS else text[: MAX_BUTTON_LABEL_CHARS - 1] + "…"
+
+
+def toast(text: str) -> str:
+    """A callback answer within Telegram's 200-character limit."""
+    return text if len(text) <= MAX_CALLBACK_ANSWER_CHARS else text[: MAX_CALLBACK_ANSWER_CHARS - 1] + "…"
+
+
+def star_buttons(movie_id: int) -> list[Button]:
+    """One row ``1★ … 5★`` rating ``movie_id``; half stars are given by message."""
+    return [Button(f"{n}★", callbacks.encode(callbacks.Rate(movie_id, 2 * n))) for n in range(1, 6)]
+
+
+def split_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
+    """Pieces of ``text`` within ``limit`` characters, cut at line breaks where possible.
+
+    A long list (many ratings at once, a big page) must still arrive: Telegram refuses a message over
+    4096 characters outright. Cutting at newlines keeps every HTML tag, which our replies never let
+    span lines, balanced.
+    """
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:  # a single over-long line: hard cut
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    if current or not pieces:
+        pieces.append(current)
+    return pieces
+
+
+def numbered(lines: Iterable[str]) -> str:
+    return "\n".join(f"{i}. {line}" for i, line in enumerate(lines, start=1))

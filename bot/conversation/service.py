@@ -1,0 +1,170 @@
+"""The conversation service: one synchronous entry point per incoming message or button press.
+
+Telegram handlers, the console chat and the tests all call :meth:`Conversation.handle`. It keeps the
+house rules in one place: every incoming message is stored first, in its own transaction, so nothing
+is lost even if answering fails; the answer and its outgoing messages are written in a second
+transaction that commits *before* the reply is returned, so a confirmation is never sent for a rating
+that is not stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Collection
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.conversation import account, callbacks, ratings, recommend
+from bot.conversation.messages import Incoming, Response
+from bot.conversation.turn import Turn
+from db import access
+from movierec.serving import Recommender
+
+logger = logging.getLogger(__name__)
+
+PUBLIC_COMMANDS: dict[str, str] = {
+    "start": "Get started: rate a few well-known movies",
+    "recommend": "Personal picks: /recommend [n] [genre]",
+    "similar": "Movies like a title",
+    "search": "Find a movie by title",
+    "rate": "Rate a movie: /rate Fargo 5",
+    "myratings": "Your ratings, newest first",
+    "unrate": "Remove a rating",
+    "forget": "Delete everything I know about you",
+    "help": "What I can do",
+}
+"""Commands registered with Telegram (shown in the client's menu). Admin commands stay unlisted."""
+ADMIN_COMMANDS = ("stats", "reload")
+
+
+class RecommenderHolder:
+    """The recommender being served; /reload and SIGHUP swap in a freshly loaded one.
+
+    Readers take ``current`` once per turn, so a turn never mixes two model versions; the swap is a
+    single attribute assignment, which is atomic for other threads.
+    """
+
+    def __init__(self, recommender: Recommender, loader: Callable[[], Recommender] | None = None) -> None:
+        self.current = recommender
+        self._loader = loader
+        self._reload_lock = threading.Lock()
+
+    def reload(self) -> Recommender:
+        """Load the newest artifacts and serve them; the old model keeps serving if this raises."""
+        if self._loader is None:
+            raise RuntimeError("this recommender was not loaded from artifacts, so it cannot be reloaded")
+        with self._reload_lock:
+            fresh = self._loader()
+            self.current = fresh
+        logger.info("now serving model version %s (fallback=%s)", fresh.version, fresh.is_fallback)
+        return fresh
+
+
+class Conversation:
+    """Answers each :class:`Incoming` with a :class:`Response`; never touches telegram objects."""
+
+    def __init__(self, session_factory: sessionmaker[Session], recommender_holder: RecommenderHolder,
+                 understanding: Any, admin_ids: Collection[int], *, clock: Callable[[], float] = time.time) -> None:
+        self._sessions = session_factory
+        self._holder = recommender_holder
+        self._understanding = understanding
+        self._admin_ids = frozenset(admin_ids)
+        self._clock = clock
+
+    def handle(self, incoming: Incoming) -> Response:
+        """Store the message, answer it, store the answer; returns what to send."""
+        kind = "callback" if incoming.is_callback else "command" if _is_command(incoming.text) else "text"
+        if kind == "text" and incoming.chat_type != "private":
+            return Response()  # group chatter is not for us, and not ours to store
+        with self._sessions.begin() as session:
+            access.upsert_user(session, incoming.user_id, incoming.chat_id, first_name=incoming.first_name,
+                               last_name=incoming.last_name, username=incoming.username,
+                               language_code=incoming.language_code)
+            access.log_message(session, chat_id=incoming.chat_id, direction="in", kind=kind,
+                               text=incoming.callback_data if incoming.is_callback else incoming.text or "",
+                               user_id=incoming.user_id, telegram_message_id=incoming.message_id)
+        with self._sessions.begin() as session:
+            turn = Turn(session, incoming, self._holder.current, self._understanding,
+                        incoming.user_id in self._admin_ids, self._clock())
+            response = self._dispatch(turn)
+            if response.store_outgoing:
+                for reply in response.replies:
+                    access.log_message(session, chat_id=incoming.chat_id, direction="out", kind="text",
+                                       text=reply.text, user_id=incoming.user_id)
+        return response
+
+    def _dispatch(self, turn: Turn) -> Response:
+        incoming = turn.incoming
+        if incoming.is_callback:
+            return _on_button(turn, callbacks.decode(incoming.callback_data))
+        text = (incoming.text or "").strip()
+        if _is_command(text):
+            name, _, args = text[1:].partition(" ")
+            return self._command(turn, name.split("@", 1)[0].casefold(), args.strip())
+        return ratings.rate_message(turn, text)
+
+    def _command(self, turn: Turn, name: str, args: str) -> Response:
+        match name:
+            case "start":
+                return account.start_command(turn)
+            case "help":
+                return account.help_command()
+            case "recommend":
+                return recommend.recommend_command(turn, args)
+            case "similar":
+                return recommend.similar_command(turn, args)
+            case "search":
+                return recommend.search_command(turn, args)
+            case "rate":
+                return ratings.rate_command(turn, args)
+            case "unrate":
+                return ratings.unrate_command(turn, args)
+            case "myratings":
+                return account.myratings_command(turn)
+            case "forget":
+                return account.forget_command(turn)
+            case "stats" if turn.is_admin:
+                return account.stats_command(turn)
+            case "reload" if turn.is_admin:
+                return self._reload()
+        return Response().say(f"I don't know the command /{name}. /help lists what I can do.")
+
+    def _reload(self) -> Response:
+        try:
+            fresh = self._holder.reload()
+        except Exception as error:  # any failure keeps the old model serving; the admin sees why
+            logger.exception("reload failed")
+            return Response().say(f"Reload failed, still serving the previous model: {type(error).__name__}.")
+        mode = "non-personal fallback" if fresh.is_fallback else "trained models"
+        return Response().say(f"🔄 Reloaded: now serving <code>{fresh.version}</code> ({mode}).")
+
+
+def _on_button(turn: Turn, action: callbacks.Action | None) -> Response:
+    match action:
+        case callbacks.Rate():
+            return ratings.on_rate(turn, action)
+        case callbacks.ShowMovie():
+            return ratings.on_show(turn, action)
+        case callbacks.Unrate():
+            return ratings.on_unrate(turn, action)
+        case callbacks.Similar():
+            return recommend.on_similar(turn, action)
+        case callbacks.NotInterested():
+            return recommend.on_not_interested(turn, action)
+        case callbacks.More():
+            return recommend.on_more(turn, action)
+        case callbacks.Onboard():
+            return account.on_onboard(turn, action)
+        case callbacks.RatingsPage():
+            return account.on_ratings_page(turn, action)
+        case callbacks.Forget():
+            return account.on_forget(turn, action)
+    logger.info("unusable callback data %r from user %s", turn.incoming.callback_data, turn.user_id)
+    return ratings.stale_button()
+
+
+def _is_command(text: str | None) -> bool:
+    return bool(text) and text.lstrip().startswith("/") and len(text.strip()) > 1

@@ -1,0 +1,205 @@
+"""Reading rating messages: split a message into pieces and read the star value of each piece.
+
+People rate in free text: "Fargo 5, Heat 4.5", "the godfather - 4/5", "Casablanca ⭐⭐⭐⭐⭐",
+"rate Toy Story 4 stars", "Fargo 10/10". This module only reads the text; which movie a title means
+is decided by ``bot.understanding`` with the title matcher. Two questions need that matcher, so the
+parser reports them instead of guessing:
+
+* A comma may be part of a title ("Usual Suspects, The", "Good, the Bad and the Ugly, The"). The
+  caller can pass ``joins(left, right)`` to decide whether the text around a comma is one title;
+  without it, a comma is kept only before a lone article ("…, The 5").
+* A plain trailing number may be a rating or part of the title ("Alien 3", "Apollo 13"). Such a piece
+  carries ``alternative``: the whole text read as a title with no rating.
+
+Values are never clamped: 0, 6, 4.7, NaN or six stars give the piece an ``error`` explaining why.
+Never raises on any string.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+# More pieces than this in one message are not read (the rest is reported, not silently dropped).
+MAX_PIECES = 20
+MIN_STARS = 0.5
+MAX_STARS = 5.0
+# Rating scales people write after a slash or "out of"; anything else ("8 1/2") is not a rating.
+_SCALES = {"5": 1.0, "10": 0.5}
+_WORD_VALUES = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+}
+_FULL_STAR_GLYPHS = "⭐★"
+_HALF = "½"
+_LONE_ARTICLES = frozenset({"the", "a", "an"})
+
+_LEADING_VERB = re.compile(r"^\s*(?:i\s+)?(?:rate|rated|rating)\s+", re.IGNORECASE)
+# Sentence punctuation after the value ("Fargo 5!") says nothing about the rating.
+_TRAILING_NOISE = re.compile(r"[\s.!?\ufe0f]+$")
+_STAR_RUN = re.compile(r"^(?P<title>.*?)(?P<sep>\s*[:=–—]\s*|\s+-\s+|\s*)(?P<stars>[⭐★☆✩½\ufe0f\s]*[⭐★½])$")
+_NUMBER = (
+    r"[-+]?(?:\d+(?:[.,]\d+)?(?:e[-+]?\d+)?½?|\.\d+|½)"
+    r"|nan|inf(?:inity)?|" + "|".join(_WORD_VALUES)
+)
+_VALUE = re.compile(
+    r"^(?P<title>.*?)(?P<sep>\s*[:=–—]\s*|\s+-\s+|\s+|^)"
+    r"(?P<value>" + _NUMBER + r")"
+    r"(?:\s*(?:/|out\s+of)\s*(?P<scale>\d+))?"
+    r"(?:\s*(?P<unit>stars?|[⭐★]))?$",
+    re.IGNORECASE,
+)
+# A comma between a lone digit and a single digit ("4,5", "4,7") is a decimal comma, not a separator:
+# read as a decimal, "4,7" is reported as an invalid rating instead of silently becoming 4 and "7".
+_DECIMAL_COMMA = re.compile(r"(?<![\d.,])\d,\d(?![\d,])")
+_SEPARATOR = re.compile(r"[\n\r;,]")
+
+
+@dataclass(frozen=True)
+class RatingPiece:
+    """One part of a message: a title query and what was read as its rating.
+
+    ``stars`` is set only for a valid value (0.5..5 in half steps); otherwise ``error`` says why the
+    value in ``value_text`` cannot be used. ``explicit`` means the value can only be a rating (stars,
+    slash, decimal, "stars", a separator before it); ``alternative`` is the whole text read as a
+    title, offered when a plain trailing number might belong to the title. A piece with ``dropped`` > 0
+    is not a rating: it reports that many further pieces were not read because of ``MAX_PIECES``.
+    """
+
+    raw: str
+    title: str
+    stars: float | None = None
+    value_text: str | None = None
+    error: str | None = None
+    explicit: bool = False
+    alternative: str | None = None
+    dropped: int = 0
+
+
+def _read_number(text: str) -> float:
+    lowered = text.lower()
+    if lowered in _WORD_VALUES:
+        return float(_WORD_VALUES[lowered])
+    half = 0.5 if lowered.endswith(_HALF) else 0.0
+    digits = lowered.rstrip(_HALF).replace(",", ".")
+    if not digits:
+        return half
+    return float(digits) + half
+
+
+def check_stars(value: float, written: str) -> tuple[float | None, str | None]:
+    """(stars, None) for a usable rating, else (None, reason) — values are never clamped."""
+    if not math.isfinite(value):
+        return None, f"'{written}' is not a number of stars"
+    if value < MIN_STARS or value > MAX_STARS:
+        return None, f"'{written}' is outside the scale: ratings go from 0.5 to 5 stars"
+    if value * 2 != int(value * 2):
+        return None, f"'{written}' is not a whole or half star (use steps of 0.5)"
+    return value, None
+
+
+def _plain(text: str) -> str:
+    return _TRAILING_NOISE.sub("", _LEADING_VERB.sub("", text)).strip()
+
+
+def parse_piece(raw: str) -> RatingPiece:
+    """Read one piece: the title part and, when there is one, its rating."""
+    text = _plain(raw)
+    found = _VALUE.match(text)
+    stars_run = _STAR_RUN.match(text)
+    glyph_unit = found is not None and (found.group("unit") or "") in _FULL_STAR_GLYPHS and found.group("unit")
+    if stars_run and not glyph_unit and any(ch in _FULL_STAR_GLYPHS for ch in stars_run.group("stars")):
+        glyphs = stars_run.group("stars")
+        value = sum(ch in _FULL_STAR_GLYPHS for ch in glyphs) + 0.5 * glyphs.count(_HALF)
+        stars, error = check_stars(value, glyphs.strip())
+        return RatingPiece(raw, stars_run.group("title").strip(), stars, glyphs.strip(), error, explicit=True)
+    if not found:
+        return RatingPiece(raw, text)
+    title = found.group("title").strip()
+    value_text = text[found.start("value"):].strip()
+    scale = found.group("scale")
+    if scale is not None and scale not in _SCALES:
+        # "8 1/2" or "3/4": a fraction that is not a rating scale belongs to the title.
+        return RatingPiece(raw, text)
+    try:
+        value = _read_number(found.group("value"))
+    except (ValueError, OverflowError):
+        value = math.nan
+    if scale is not None:
+        value *= _SCALES[scale]
+    stars, error = check_stars(value, value_text)
+    number = found.group("value")
+    explicit = bool(
+        found.group("sep").strip() or scale or found.group("unit") or re.search(r"[.,½]", number)
+    )
+    if not explicit and not title:
+        # A lone plain number or number word ("Seven", "1941") is a title, not a rating of nothing.
+        return RatingPiece(raw, text)
+    alternative = None if explicit else text
+    return RatingPiece(raw, title, stars, value_text, error, explicit, alternative)
+
+
+def _article_continues(left: str, right: str) -> bool:
+    """Default comma rule: "Usual Suspects, The 5" is one piece (MovieLens puts articles last)."""
+    del left  # only the right-hand side decides in the default rule
+    return parse_piece(right).title.lower() in _LONE_ARTICLES
+
+
+def _segments(text: str) -> list[tuple[str, str]]:
+    """(separator before, segment) pairs, keeping decimal commas inside their segment."""
+    protected = {match.start() + 1 for match in _DECIMAL_COMMA.finditer(text)}
+    segments: list[tuple[str, str]] = []
+    start = 0
+    separator = ""
+    for match in _SEPARATOR.finditer(text):
+        if match.start() in protected:
+            continue
+        segments.append((separator, text[start:match.start()]))
+        separator = match.group()
+        start = match.end()
+    segments.append((separator, text[start:]))
+    return segments
+
+
+def parse_message(
+    text: str,
+    joins: Callable[[str, str], bool] | None = None,
+    max_pieces: int = MAX_PIECES,
+) -> list[RatingPiece]:
+    """Split a message at commas, semicolons and line breaks and read every piece.
+
+    ``joins(left, right)`` decides whether a comma belongs to a title (see the module docstring).
+    At most ``max_pieces`` pieces are read; if there were more, a last piece with ``dropped`` set
+    says how many were left unread.
+    """
+    if not isinstance(text, str):
+        return []
+    should_join = joins or _article_continues
+    max_pieces = max(1, max_pieces)
+    pieces: list[str] = []
+    current: str | None = None
+    dropped = 0
+    dropped_text: list[str] = []
+    for separator, segment in _segments(text):
+        if not segment.strip():
+            continue
+        if dropped:
+            dropped += 1
+            dropped_text.append(segment.strip())
+        elif current is not None and separator == "," and should_join(current, segment):
+            current = f"{current},{segment}"
+        elif current is not None and len(pieces) + 1 >= max_pieces:
+            dropped = 1
+            dropped_text.append(segment.strip())
+        else:
+            if current is not None:
+                pieces.append(current)
+            current = segment
+    if current is not None:
+        pieces.append(current)
+    parsed = [parse_piece(piece.strip()) for piece in pieces]
+    if dropped:
+        parsed.append(RatingPiece(", ".join(dropped_text), "", dropped=dropped))
+    return parsed

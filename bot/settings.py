@@ -1,0 +1,114 @@
+"""The bot's settings, read once in ``main()`` from the environment and an optional ``.env`` file.
+
+Nothing reads the environment at import time, so tests build a :class:`Settings` from a plain dict.
+Bad values fail at start-up with a message that names the variable, not deep inside a handler.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from db.engine import DEFAULT_DATABASE_URL
+
+DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
+DEFAULT_WEBHOOK_PORT = 8443
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Telegram's rule for the webhook secret token: 1-256 characters of A-Z, a-z, 0-9, _ and -.
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+class SettingsError(ValueError):
+    """A setting is present but unusable; the message names the variable and what is expected."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot is configured with (see ``.env.example`` for each variable)."""
+
+    telegram_bot_token: str | None = field(default=None, repr=False)  # never printed, never logged
+    telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    data_dir: Path | None = None
+    artifacts_dir: Path = Path("artifacts")
+    admin_ids: frozenset[int] = frozenset()
+    log_level: str = "INFO"
+    webhook_url: str | None = None
+    webhook_port: int = DEFAULT_WEBHOOK_PORT
+    webhook_listen: str = "0.0.0.0"
+    webhook_secret: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None,
+                         env_file: Path | None = Path(".env")) -> Settings:
+        """Settings from ``environ`` (default ``os.environ``), falling back to ``env_file`` values.
+
+        Real environment variables win over the file, so a deployment can override a checked-out
+        ``.env`` without editing it.
+        """
+        values: dict[str, str] = {}
+        if env_file is not None and env_file.is_file():
+            values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        values.update(os.environ if environ is None else environ)
+
+        def get(name: str) -> str | None:
+            value = values.get(name, "").strip()
+            return value or None
+
+        api_url = (get("TELEGRAM_API_URL") or DEFAULT_TELEGRAM_API_URL).rstrip("/")
+        if not re.match(r"https?://[^/\s]+", api_url):
+            raise SettingsError(f"TELEGRAM_API_URL must be an http(s) URL, got {api_url!r}")
+        data_dir = get("MOVIEREC_DATA_DIR")
+        return cls(
+            telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
+            telegram_api_url=api_url,
+            database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            data_dir=Path(data_dir) if data_dir else None,
+            artifacts_dir=Path(get("MOVIEREC_ARTIFACTS_DIR") or "artifacts"),
+            admin_ids=parse_admin_ids(get("BOT_ADMIN_IDS") or ""),
+            log_level=_log_level(get("LOG_LEVEL") or "INFO"),
+            webhook_url=get("WEBHOOK_URL"),
+            webhook_port=_port(get("WEBHOOK_PORT")),
+            webhook_listen=get("WEBHOOK_LISTEN") or "0.0.0.0",
+            webhook_secret=get("WEBHOOK_SECRET"),
+        )
+
+    def check_webhook(self) -> None:
+        """Webhook mode needs an https URL and a secret token Telegram will send with every update."""
+        if not self.webhook_url or not self.webhook_url.startswith("https://"):
+            raise SettingsError(f"--webhook needs WEBHOOK_URL, the public https:// address, got {self.webhook_url!r}")
+        if not self.webhook_secret or not _SECRET_TOKEN.fullmatch(self.webhook_secret):
+            raise SettingsError("--webhook needs WEBHOOK_SECRET: 1-256 characters of A-Z, a-z, 0-9, _ and -")
+
+
+def parse_admin_ids(text: str) -> frozenset[int]:
+    """``"123, 456"`` -> {123, 456}; anything that is not a whole number is an error, not ignored."""
+    ids = set()
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not re.fullmatch(r"-?[0-9]+", part):
+            raise SettingsError(f"BOT_ADMIN_IDS must be comma-separated Telegram user ids, got {part!r}")
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _log_level(text: str) -> str:
+    level = text.upper()
+    if level not in LOG_LEVELS:
+        raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {text!r}")
+    return level
+
+
+def _port(text: str | None) -> int:
+    if text is None:
+        return DEFAULT_WEBHOOK_PORT
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise SettingsError(f"WEBHOOK_PORT must be a port number 1-65535, got {text!r}")
+    return int(text)

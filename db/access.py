@@ -1,0 +1,342 @@
+"""Data-access functions for the bot: each takes a Session and never commits.
+
+Callers own the transaction (``with factory.begin() as session:``), so one handler's writes succeed or fail
+together. Writes that may race with another writer on the same key (two updates from the same user handled
+at once) insert inside a SAVEPOINT and, on a unique-key collision, fall back to the row the other writer
+made, so neither the caller's transaction nor the user's input is lost.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TypeVar
+
+from sqlalchemy import ColumnElement, Select, delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from db.models import (
+    MAX_RATING,
+    MESSAGE_DIRECTIONS,
+    MESSAGE_KINDS,
+    MIN_RATING,
+    Base,
+    Dismissal,
+    Impression,
+    Message,
+    Rating,
+    User,
+    WatchlistEntry,
+    utcnow,
+)
+
+MAX_MESSAGE_TEXT = 8192  # far above Telegram's 4096, so only abuse gets cut
+MAX_NAME_LENGTH = 255  # the column width of the name fields
+
+_Row = TypeVar("_Row", bound=Base)
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Row counts for the admin's /stats and for monitoring."""
+
+    users: int
+    ratings: int
+    messages: int
+    impressions: int
+    ratings_last_24h: int  # ratings created or changed in the last 24 hours
+
+
+def upsert_user(
+    session: Session,
+    user_id: int,
+    chat_id: int,
+    *,
+    first_name: str = "",
+    last_name: str | None = None,
+    username: str | None = None,
+    language_code: str | None = None,
+) -> User:
+    """Create the user on first contact, else refresh the profile Telegram sent and ``last_seen_at``."""
+    profile = {
+        "chat_id": chat_id,
+        "first_name": _clean(first_name, MAX_NAME_LENGTH),
+        "last_name": _clean_optional(last_name, MAX_NAME_LENGTH),
+        "username": _clean_optional(username, MAX_NAME_LENGTH),
+        "language_code": _clean_optional(language_code, 35),
+    }
+    now = utcnow()
+    new_user = User(id=user_id, created_at=now, last_seen_at=now, **profile)
+    user = _insert_or_find(session, new_user, lambda: session.get(User, user_id))
+    if user is None:
+        return new_user
+    for field, value in profile.items():
+        setattr(user, field, value)
+    user.last_seen_at = now
+    session.flush()
+    return user
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    """The user with this Telegram id, or None if they never wrote to the bot (or were forgotten)."""
+    return session.get(User, user_id)
+
+
+def set_rating(session: Session, user_id: int, movie_id: int, value: float, source: str) -> bool:
+    """Store the user's rating of a movie; True if it is new, False if it replaced an earlier one.
+
+    Raises ValueError for a value outside 0.5..5 or not a half step, or for an unknown user.
+    """
+    value = validate_rating(value)
+    now = utcnow()
+    new_rating = Rating(
+        user_id=user_id, movie_id=movie_id, value=value, source=source, created_at=now, updated_at=now
+    )
+    rating = _insert_or_find(session, new_rating, lambda: _find_rating(session, user_id, movie_id))
+    if rating is None:
+        return True
+    rating.value = value
+    rating.source = source
+    rating.updated_at = now
+    session.flush()
+    return False
+
+
+def validate_rating(value: float) -> float:
+    """Return ``value`` as a float if it is a MovieLens rating (0.5 to 5 in half steps), else raise ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"a rating must be a number from {MIN_RATING} to {MAX_RATING}, got {value!r}")
+    if not MIN_RATING <= value <= MAX_RATING:
+        raise ValueError(f"a rating must be between {MIN_RATING} and {MAX_RATING}, got {value}")
+    if not float(value * 2).is_integer():
+        raise ValueError(f"a rating must be a whole or half star (e.g. 3 or 3.5), got {value}")
+    return float(value)
+
+
+def delete_rating(session: Session, user_id: int, movie_id: int) -> bool:
+    """Remove the user's rating of a movie; False if there was none."""
+    result = session.execute(
+        delete(Rating).where(Rating.user_id == user_id, Rating.movie_id == movie_id)
+    )
+    return bool(result.rowcount)
+
+
+def get_ratings(session: Session, user_id: int) -> dict[int, float]:
+    """All of the user's ratings as movie id -> stars (the recommender's input)."""
+    rows = session.execute(select(Rating.movie_id, Rating.value).where(Rating.user_id == user_id))
+    return {movie_id: value for movie_id, value in rows}
+
+
+def list_ratings(session: Session, user_id: int, *, offset: int = 0, limit: int = 10) -> list[Rating]:
+    """One page of the user's ratings, most recently set first."""
+    query = select(Rating).where(Rating.user_id == user_id).order_by(Rating.updated_at.desc(), Rating.id.desc())
+    return list(session.scalars(_page(query, offset, limit)))
+
+
+def count_ratings(session: Session, user_id: int) -> int:
+    """How many movies the user has rated."""
+    return _count(session, Rating, Rating.user_id == user_id)
+
+
+def dismiss_movie(session: Session, user_id: int, movie_id: int) -> None:
+    """Mark the movie "not interested" for the user; dismissing twice is harmless."""
+    _insert_or_find(
+        session,
+        Dismissal(user_id=user_id, movie_id=movie_id),
+        lambda: session.get(Dismissal, (user_id, movie_id)),
+    )
+
+
+def dismissed_movie_ids(session: Session, user_id: int) -> set[int]:
+    """Movies the user asked never to see again."""
+    return set(session.scalars(select(Dismissal.movie_id).where(Dismissal.user_id == user_id)))
+
+
+def add_to_watchlist(session: Session, user_id: int, movie_id: int) -> bool:
+    """Save the movie to the user's watchlist; False if it was already there."""
+    existing = _insert_or_find(
+        session,
+        WatchlistEntry(user_id=user_id, movie_id=movie_id),
+        lambda: session.get(WatchlistEntry, (user_id, movie_id)),
+    )
+    return existing is None
+
+
+def remove_from_watchlist(session: Session, user_id: int, movie_id: int) -> bool:
+    """Take the movie off the user's watchlist; False if it was not on it."""
+    result = session.execute(
+        delete(WatchlistEntry).where(WatchlistEntry.user_id == user_id, WatchlistEntry.movie_id == movie_id)
+    )
+    return bool(result.rowcount)
+
+
+def list_watchlist(session: Session, user_id: int, *, offset: int = 0, limit: int = 10) -> list[WatchlistEntry]:
+    """One page of the user's watchlist, most recently added first."""
+    query = (
+        select(WatchlistEntry)
+        .where(WatchlistEntry.user_id == user_id)
+        .order_by(WatchlistEntry.created_at.desc(), WatchlistEntry.movie_id.desc())
+    )
+    return list(session.scalars(_page(query, offset, limit)))
+
+
+def watchlist_movie_ids(session: Session, user_id: int) -> set[int]:
+    """Every movie on the user's watchlist."""
+    return set(session.scalars(select(WatchlistEntry.movie_id).where(WatchlistEntry.user_id == user_id)))
+
+
+def log_message(
+    session: Session,
+    *,
+    chat_id: int,
+    direction: str,
+    kind: str,
+    text: str,
+    user_id: int | None = None,
+    telegram_message_id: int | None = None,
+) -> None:
+    """Append one message to the conversation log (text cut to ``MAX_MESSAGE_TEXT``, NUL bytes removed)."""
+    if direction not in MESSAGE_DIRECTIONS:
+        raise ValueError(f"direction must be one of {MESSAGE_DIRECTIONS}, got {direction!r}")
+    if kind not in MESSAGE_KINDS:
+        raise ValueError(f"kind must be one of {MESSAGE_KINDS}, got {kind!r}")
+    session.add(
+        Message(
+            user_id=user_id,
+            chat_id=chat_id,
+            direction=direction,
+            kind=kind,
+            text=_clean(text, MAX_MESSAGE_TEXT),
+            telegram_message_id=telegram_message_id,
+        )
+    )
+    session.flush()
+
+
+def record_impressions(
+    session: Session,
+    user_id: int,
+    movie_ids: Sequence[int],
+    *,
+    model_version: str,
+    context: str,
+    scores: Sequence[float | None] | None = None,
+    predicted_ratings: Sequence[float | None] | None = None,
+) -> None:
+    """Record a list shown to the user, best first (rank 1), with the model's numbers when it had them."""
+    scores = _aligned(scores, movie_ids, "scores")
+    predicted_ratings = _aligned(predicted_ratings, movie_ids, "predicted_ratings")
+    shown_at = utcnow()
+    session.add_all(
+        Impression(
+            user_id=user_id,
+            movie_id=movie_id,
+            rank=rank,
+            score=score,
+            predicted_rating=predicted,
+            model_version=model_version,
+            context=context,
+            created_at=shown_at,
+        )
+        for rank, (movie_id, score, predicted) in enumerate(zip(movie_ids, scores, predicted_ratings), start=1)
+    )
+    session.flush()
+
+
+def delete_user(session: Session, user_id: int) -> bool:
+    """Forget the user: their profile and every row about them; False if there was no such user.
+
+    The foreign keys cascade to ratings, dismissals, watchlist, impressions and logged messages. Messages
+    logged without a user id in the user's private chat (whose chat id is the user id) go too.
+    """
+    session.execute(delete(Message).where(_messages_about(user_id)))
+    result = session.execute(delete(User).where(User.id == user_id))
+    session.expunge_all()  # cascaded rows may still sit in the identity map
+    return bool(result.rowcount)
+
+
+def count_rows_for_user(session: Session, user_id: int) -> dict[str, int]:
+    """Rows about the user in every table (table name -> count); all zero after ``delete_user``."""
+    conditions = {
+        User: User.id == user_id,
+        Rating: Rating.user_id == user_id,
+        Dismissal: Dismissal.user_id == user_id,
+        WatchlistEntry: WatchlistEntry.user_id == user_id,
+        Message: _messages_about(user_id),
+        Impression: Impression.user_id == user_id,
+    }
+    return {model.__tablename__: _count(session, model, condition) for model, condition in conditions.items()}
+
+
+def stats(session: Session) -> Stats:
+    """Table sizes and the last day's rating activity."""
+    return Stats(
+        users=_count(session, User),
+        ratings=_count(session, Rating),
+        messages=_count(session, Message),
+        impressions=_count(session, Impression),
+        ratings_last_24h=_count(session, Rating, Rating.updated_at >= utcnow() - timedelta(hours=24)),
+    )
+
+
+def _insert_or_find(session: Session, row: _Row, find_existing: Callable[[], _Row | None]) -> _Row | None:
+    """Insert ``row`` unless a row with its key exists; return that existing row, or None if inserted.
+
+    The insert runs in a SAVEPOINT: when a concurrent transaction inserted the same key first, only the
+    savepoint is rolled back and the other writer's row is returned, so the caller's transaction goes on.
+    """
+    existing = find_existing()
+    if existing is not None:
+        return existing
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError as error:
+        existing = find_existing()
+        if existing is not None:
+            return existing
+        user_id = getattr(row, "user_id", None)
+        if user_id is not None and session.get(User, user_id) is None:
+            raise ValueError(f"unknown user {user_id}: call upsert_user before storing their data") from error
+        raise
+    return None
+
+
+def _find_rating(session: Session, user_id: int, movie_id: int) -> Rating | None:
+    return session.scalars(
+        select(Rating).where(Rating.user_id == user_id, Rating.movie_id == movie_id)
+    ).one_or_none()
+
+
+def _count(session: Session, model: type[Base], *conditions: ColumnElement[bool]) -> int:
+    return session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0
+
+
+def _messages_about(user_id: int) -> ColumnElement[bool]:
+    return or_(Message.user_id == user_id, Message.user_id.is_(None) & (Message.chat_id == user_id))
+
+
+def _page(query: Select[tuple[_Row]], offset: int, limit: int) -> Select[tuple[_Row]]:
+    if offset < 0 or limit < 1:
+        raise ValueError(f"offset must be >= 0 and limit >= 1, got offset={offset}, limit={limit}")
+    return query.offset(offset).limit(limit)
+
+
+def _clean(text: str, max_length: int) -> str:
+    # PostgreSQL rejects NUL characters in text; Telegram texts can carry them.
+    return text.replace("\x00", "")[:max_length]
+
+
+def _clean_optional(text: str | None, max_length: int) -> str | None:
+    return None if text is None else _clean(text, max_length)
+
+
+def _aligned(values: Sequence[float | None] | None, movie_ids: Sequence[int], name: str) -> Sequence[float | None]:
+    if values is None:
+        return [None] * len(movie_ids)
+    if len(values) != len(movie_ids):
+        raise ValueError(f"{name} has {len(values)} entries for {len(movie_ids)} movies")
+    return values

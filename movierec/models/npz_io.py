@@ -1,0 +1,37 @@
+"""Pickle-free persistence shared by the NumPy models: a config JSON plus one ``np.savez`` file.
+
+Artifacts are loaded by the serving process, so they must never execute code when read: JSON for
+settings and ``allow_pickle=False`` arrays for weights.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+CONFIG_FILE = "config.json"
+ARRAYS_FILE = "arrays.npz"
+
+
+def save_model_files(path: Path, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    """Write ``config`` as JSON and ``arrays`` as an uncompressed npz under ``path`` (created)."""
+    path.mkdir(parents=True, exist_ok=True)
+    (path / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True), encoding="utf-8")
+    np.savez(path / ARRAYS_FILE, **arrays)
+
+
+def load_model_files(path: Path, expected_arrays: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Read what :func:`save_model_files` wrote; ``ValueError`` names what is missing or unreadable."""
+    try:
+        config = json.loads((path / CONFIG_FILE).read_text(encoding="utf-8"))
+        with np.load(path / ARRAYS_FILE, allow_pickle=False) as stored:
+            arrays = {name: stored[name] for name in stored.files}
+    except (OSError, ValueError) as error:
+        raise ValueError(f"{path} is not a saved model folder: {error}") from error
+    missing = [name for name in expected_arrays if name not in arrays]
+    if missing:
+        raise ValueError(f"{path / ARRAYS_FILE} lacks arrays {missing}")
+    return config, arrays

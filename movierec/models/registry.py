@@ -1,0 +1,86 @@
+"""Stable model names -> how to build the model, for the training script, tuning and the report.
+
+Entries name classes by ``"module:Class"`` strings and import them only when built, so listing
+or running the NumPy baselines never pays TensorFlow's start-up. One class may appear under several
+names with different settings (the multitask model's rating-, retrieval-specialised and joint rows).
+
+Each model's module owns its config dataclass; ``settings`` overrides its defaults for this entry,
+``quick`` overrides them again for tests (tiny epochs, seconds of training).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def import_object(path: str) -> Any:
+    """The object named ``"package.module:attribute"``; ``ValueError`` when it does not exist."""
+    module_name, _, attribute = path.partition(":")
+    try:
+        return getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as error:
+        raise ValueError(f"cannot import {path!r}: {error}") from error
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """How to build one registered model."""
+
+    model: str
+    """``"movierec.models.<module>:<Class>"``; the class takes its config as sole argument."""
+    config: str
+    """``"movierec.models.<module>:<ConfigDataclass>"``."""
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    """Config fields that differ from the dataclass defaults for this entry."""
+    quick: Mapping[str, Any] = field(default_factory=dict)
+    """Further overrides for ``quick`` runs (tests, smoke runs)."""
+    baseline: bool = False
+    """True for the reference models the report compares the TFRS models against."""
+
+    def build_config(self, *, quick: bool = False, **overrides: Any) -> Any:
+        """The config dataclass with settings, quick settings (when asked) and ``overrides`` applied."""
+        config_class = import_object(self.config)
+        values = {**self.settings, **(self.quick if quick else {}), **overrides}
+        unknown = set(values) - {f.name for f in dataclasses.fields(config_class)}
+        if unknown:
+            raise ValueError(f"{self.config} has no fields {sorted(unknown)}")
+        return config_class(**values)
+
+    def factory(self, *, quick: bool = False, **overrides: Any) -> Callable[[], Any]:
+        """A zero-argument builder of fresh, untrained models (the protocols train one per split)."""
+        model_class = import_object(self.model)
+        config = self.build_config(quick=quick, **overrides)
+        return lambda: model_class(config)
+
+
+MODELS: dict[str, ModelSpec] = {
+    "popularity": ModelSpec("movierec.models.popularity:PopularityModel", "movierec.models.popularity:PopularityConfig",
+                            baseline=True),
+    "bias": ModelSpec("movierec.models.bias:BiasModel", "movierec.models.bias:BiasConfig", baseline=True),
+    "ease": ModelSpec("movierec.models.ease:EaseModel", "movierec.models.ease:EaseConfig", baseline=True),
+    # The TFRS models (retrieval, id_retrieval, ranking, multitask rows, dcn) are registered here by their owner.
+}
+
+EXTRA_REPORTS: dict[str, str] = {
+    # name -> "module:function" producing extra report rows, e.g. DCN's mean ± std over 5 runs and its heatmap.
+    # Contract: function(ratings, movies, out_dir: Path, *, quick: bool, seed: int) -> dict[row name,
+    # dict[metric, float]]; rows join the "tfrs" protocol (keys as there: "rmse", plus "rmse_std",
+    # "train_seconds"); any PNG it writes into out_dir is listed in the report.
+}
+
+
+def spec(name: str) -> ModelSpec:
+    """The registered spec; ``ValueError`` listing the known names otherwise."""
+    try:
+        return MODELS[name]
+    except KeyError:
+        raise ValueError(f"unknown model {name!r}; known models: {', '.join(MODELS)}") from None
+
+
+def baseline_names() -> list[str]:
+    """Names of the reference models, in registry order."""
+    return [name for name, entry in MODELS.items() if entry.baseline]

@@ -1,0 +1,168 @@
+"""Training plumbing shared by the TensorFlow models: example sampling, the seeded fit loop, folders.
+
+The history-based models learn from *simulated new users*: every epoch, each training user's
+ratings are shuffled and split into a history of random length (what they "told the bot") and the
+rest (what they went on to rate). The model sees the history and must find, or rate, the rest. A
+fresh split each epoch is what makes the towers generalise to histories they never saw, which is the
+bot's real situation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import movierec  # noqa: F401  (sets TF_USE_LEGACY_KERAS before tensorflow is imported)
+import tensorflow as tf
+
+from movierec.data import schema
+from movierec.models.features import MovieVocabulary, demographic_indices
+
+logger = logging.getLogger(__name__)
+
+CONFIG_FILE = "config.json"
+WEIGHTS_PREFIX = "weights/model"
+Batch = dict[str, np.ndarray]
+
+
+def limit_threads(threads: int) -> None:
+    """Keep TensorFlow to ``threads`` cores; a no-op once the runtime has started (it cannot change then)."""
+    try:
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+    except RuntimeError:
+        logger.debug("TensorFlow already initialised; thread limits unchanged")
+
+
+def require_columns(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{what} lacks columns {missing}; expected the movierec.data.schema columns")
+    if frame.empty:
+        raise ValueError(f"{what} is empty: nothing to train on")
+
+
+class HistorySampler:
+    """Turns training ratings into (history, target) rows, with a fresh random split per epoch."""
+
+    def __init__(self, ratings: pd.DataFrame, vocabulary: MovieVocabulary, *, max_history: int,
+                 max_targets_per_user: int, demographics_dropout: float) -> None:
+        require_columns(ratings, (schema.USER_ID, schema.MOVIE_ID, schema.USER_RATING), "the training ratings")
+        self.max_history = max_history
+        self.max_targets_per_user = max_targets_per_user
+        self.demographics_dropout = demographics_dropout
+        index = vocabulary.indices(ratings[schema.MOVIE_ID].to_numpy())
+        frame = pd.DataFrame({"user": ratings[schema.USER_ID].to_numpy(), "movie": index,
+                              "stars": ratings[schema.USER_RATING].to_numpy(dtype=np.float32)})
+        frame = frame[frame["movie"] > 0]
+        demographic_columns = [c for c in (schema.USER_GENDER, schema.BUCKETIZED_USER_AGE,
+                                           schema.USER_OCCUPATION_LABEL) if c in ratings.columns]
+        first_rows = ratings.drop_duplicates(schema.USER_ID).set_index(schema.USER_ID)[demographic_columns]
+        self.users: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
+        for user, group in frame.groupby("user", sort=True):
+            if len(group) < 2:  # a user needs a history and a target
+                continue
+            features = first_rows.loc[user].to_dict() if demographic_columns else {}
+            self.users.append((int(user), group["movie"].to_numpy(np.int32), group["stars"].to_numpy(np.float32),
+                               demographic_indices(features)))
+        if not self.users:
+            raise ValueError("no training user has two or more ratings of known movies")
+        self.rating_count = sum(len(movies) for _, movies, _, _ in self.users)
+
+    def steps_per_epoch(self, batch_size: int) -> int:
+        """Batches per Keras epoch: about one pass over the ratings (a split's targets are fewer)."""
+        return -(-self.rating_count // batch_size)
+
+    def epoch(self, rng: np.random.Generator) -> Batch:
+        """All rows of one epoch, shuffled. History length is log-uniform in 1..max_history."""
+        parts: dict[str, list[np.ndarray]] = {k: [] for k in ("user_id", "history_movie", "history_rating",
+                                                               "demographics", "target_movie", "target_rating")}
+        for user, movies, stars, demographics in self.users:
+            order = rng.permutation(len(movies))
+            longest = min(len(movies) - 1, self.max_history)
+            length = int(np.clip(np.round(np.exp(rng.uniform(0.0, np.log(longest + 0.5)))), 1, longest))
+            given, rest = order[:length], order[length:]
+            if self.max_targets_per_user:
+                rest = rest[: self.max_targets_per_user]
+            history_movie = np.zeros(self.max_history, np.int32)
+            history_rating = np.zeros(self.max_history, np.float32)
+            history_movie[:length], history_rating[:length] = movies[given], stars[given]
+            known = demographics if rng.random() >= self.demographics_dropout else np.zeros_like(demographics)
+            count = len(rest)
+            parts["user_id"].append(np.full(count, user, np.int64))
+            parts["history_movie"].append(np.broadcast_to(history_movie, (count, self.max_history)))
+            parts["history_rating"].append(np.broadcast_to(history_rating, (count, self.max_history)))
+            parts["demographics"].append(np.broadcast_to(known, (count, 3)))
+            parts["target_movie"].append(movies[rest])
+            parts["target_rating"].append(stars[rest])
+        rows = {k: np.concatenate(v) for k, v in parts.items()}
+        shuffle = rng.permutation(len(rows["target_movie"]))
+        return {k: v[shuffle] for k, v in rows.items()}
+
+
+def batches(make_epoch: Callable[[np.random.Generator], Batch], seed: int, batch_size: int,
+            signature: dict[str, tf.TensorSpec]) -> tf.data.Dataset:
+    """An endless, seeded stream of batches; each pass draws a fresh epoch of rows.
+
+    Epochs of random splits differ in length, so Keras is given ``steps_per_epoch`` (see :func:`fit`)
+    instead of counting batches until the stream ends.
+    """
+
+    def generate() -> Iterator[Batch]:
+        rng = np.random.default_rng(seed)
+        while True:
+            rows = make_epoch(rng)
+            total = len(next(iter(rows.values())))
+            for start in range(0, total, batch_size):
+                yield {k: rows[k][start:start + batch_size] for k in signature}
+
+    return tf.data.Dataset.from_generator(generate, output_signature=signature).prefetch(2)
+
+
+def fit(net: tf.keras.Model, dataset: tf.data.Dataset, *, steps_per_epoch: int, epochs: int,
+        early_stopping_patience: int, tensorboard_dir: str | None, verbose: int) -> dict[str, list[float]]:
+    """Keras fit with optional early stopping (on the training loss) and TensorBoard; returns per-epoch logs."""
+    callbacks: list[tf.keras.callbacks.Callback] = []
+    if early_stopping_patience > 0:
+        callbacks.append(tf.keras.callbacks.EarlyStopping(monitor="loss", patience=early_stopping_patience,
+                                                          restore_best_weights=True))
+    if tensorboard_dir:
+        callbacks.append(tf.keras.callbacks.TensorBoard(log_dir=tensorboard_dir))
+    result = net.fit(dataset, epochs=epochs, steps_per_epoch=max(1, steps_per_epoch), callbacks=callbacks,
+                     verbose=verbose)
+    return {k: [float(x) for x in v] for k, v in result.history.items()}
+
+
+def write_config(folder: Path, kind: str, config: Any, state: dict[str, Any]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    payload = {"kind": kind, "config": dataclasses.asdict(config), "state": state}
+    (folder / CONFIG_FILE).write_text(json.dumps(payload, indent=2), encoding="utf-8")
+
+
+def read_config(folder: Path, kind: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(config fields, state) written by :func:`write_config`; ValueError for a wrong or broken folder."""
+    path = Path(folder) / CONFIG_FILE
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise ValueError(f"cannot read model config {path}: {error}") from error
+    if payload.get("kind") != kind:
+        raise ValueError(f"{folder} holds a {payload.get('kind')!r} model, not {kind!r}")
+    return payload["config"], payload.get("state", {})
+
+
+def save_weights(net: tf.keras.Model, folder: Path) -> None:
+    net.save_weights(str(folder / WEIGHTS_PREFIX), save_format="tf")
+
+
+def load_weights(net: tf.keras.Model, folder: Path) -> None:
+    if not (folder / "weights").is_dir():
+        raise ValueError(f"{folder} has no saved weights")
+    net.load_weights(str(folder / WEIGHTS_PREFIX)).expect_partial()

@@ -1,0 +1,71 @@
+"""Why a movie was picked, and which movies are alike, from the retrieval model's movie embeddings.
+
+A pick's reason names the rated movie that pulls hardest towards it: cosine similarity in the model's
+embedding space, weighted by how much the user liked that movie (stars above 2.5 pull, below push).
+Without a trained model, genre overlap stands in for the embedding similarity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from movierec.serving.catalog import Catalog
+
+NEUTRAL_STARS = 2.5
+
+
+def format_stars(stars: float) -> str:
+    """★4.5 style, without a trailing .0 on whole stars."""
+    return f"★{stars:g}"
+
+
+class Explainer:
+    """Similarity between catalog movies and the reasons built from it."""
+
+    def __init__(self, catalog: Catalog, embeddings: np.ndarray | None, embedding_rows: np.ndarray | None) -> None:
+        self._catalog = catalog
+        self._unit: np.ndarray | None = None
+        if embeddings is not None and embedding_rows is not None:
+            unit = np.zeros((len(catalog), embeddings.shape[1]), dtype=np.float32)
+            norms = np.linalg.norm(embeddings, axis=1, keepdims=True)
+            unit[embedding_rows] = embeddings / np.maximum(norms, 1e-12)
+            self._unit = unit
+
+    def similarity_matrix(self, rows_a: np.ndarray, rows_b: np.ndarray) -> np.ndarray:
+        """Similarity in [-1, 1] (embeddings) or [0, 1] (genres) between two sets of catalog rows."""
+        if self._unit is not None:
+            return self._unit[rows_a] @ self._unit[rows_b].T
+        sets = self._catalog.genre_sets
+        return np.array([[len(sets[a] & sets[b]) / max(1, len(sets[a] | sets[b])) for b in rows_b] for a in rows_a],
+                        dtype=np.float32)
+
+    def similarity_to(self, movie_id: int) -> np.ndarray:
+        """float64 similarity of every catalog movie to ``movie_id``; popularity breaks genre ties."""
+        anchor = np.array([self._catalog.row(movie_id)])
+        everything = np.arange(len(self._catalog))
+        scores = self.similarity_matrix(anchor, everything)[0].astype(np.float64)
+        if self._unit is None:
+            counts = self._catalog.movies["rating_count"].to_numpy(dtype=np.float64)
+            scores += 1e-3 * np.log1p(counts) / max(1.0, np.log1p(counts.max()))
+        return scores
+
+    def reasons(self, history: Mapping[int, float], candidate_rows: np.ndarray) -> list[str]:
+        """One "because you rated …" line per candidate row."""
+        if not len(candidate_rows):
+            return []
+        history_ids = list(history)
+        history_rows = self._catalog.rows(history_ids)
+        liking = np.array([history[m] - NEUTRAL_STARS for m in history_ids], dtype=np.float32)
+        pull = self.similarity_matrix(np.asarray(candidate_rows), history_rows) * liking[None, :]
+        strongest = pull.argmax(axis=1)
+        lines = []
+        for candidate, best in enumerate(strongest):
+            if pull[candidate, best] <= 0:
+                lines.append("matches your ratings overall")
+                continue
+            movie_id = history_ids[best]
+            title = self._catalog.movie(movie_id).display_title
+            lines.append(f"because you rated {title} {format_stars(history[movie_id])}")
+        return lines

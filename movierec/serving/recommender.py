@@ -1,0 +1,280 @@
+"""The serving API: the one object the bot and the benchmarks talk to.
+
+Two stages, as in TensorFlow Recommenders: a retrieval model scores the whole catalog and keeps the
+best ~100 candidates; a ranking model predicts the stars of those candidates, and the final order
+blends the two. Everything the caller passes is validated here, so a model never sees an unknown id
+or an impossible rating, and merged duplicate movies can never appear twice.
+
+Without trained models (first start, broken artifacts) the same object serves a non-personal list:
+well-rated popular movies by a Bayesian average, flagged ``personal=False``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from movierec.artifacts import ArtifactsUnavailable, latest_version_dir, read_manifest
+from movierec.models.base import EmbeddingModel, ItemScorer, RatingPredictor, UserQuery
+from movierec.serving.catalog import Catalog, MovieInfo
+from movierec.serving.explain import Explainer
+
+logger = logging.getLogger(__name__)
+
+FALLBACK_VERSION = "fallback"
+MIN_STARS, MAX_STARS = 0.5, 5.0
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """One pick, ready to show."""
+
+    movie_id: int
+    title: str
+    year: int | None
+    genres: tuple[str, ...]
+    score: float
+    predicted_rating: float | None
+    reason: str
+    personal: bool
+
+
+@dataclass(frozen=True)
+class ServingConfig:
+    """How the two stages are combined."""
+
+    candidates: int = 100
+    """How many movies retrieval hands to ranking."""
+    rating_weight: float = 0.0
+    """Weight of the ranking model's predicted stars (z-scored) against the retrieval score (z-scored)
+    in the final order. 0 keeps the retrieval order and only shows predicted stars; the metrics report
+    measures the choice on new users."""
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> ServingConfig:
+        known = {k: values[k] for k in ("candidates", "rating_weight") if k in values}
+        return cls(**known)
+
+
+def _load_model(spec: Mapping[str, Any], version_dir: Path) -> Any:
+    """Rebuild a model from its manifest entry; only classes under ``movierec.models`` are accepted."""
+    class_path = str(spec.get("class", ""))
+    module_name, _, class_name = class_path.partition(":")
+    if not module_name.startswith("movierec.models.") or not class_name.isidentifier():
+        raise ArtifactsUnavailable(f"refusing to load model class {class_path!r}")
+    folder = (version_dir / str(spec.get("folder", ""))).resolve()
+    if version_dir.resolve() not in folder.parents:
+        raise ArtifactsUnavailable(f"model folder {spec.get('folder')!r} lies outside {version_dir}")
+    try:
+        model_class = getattr(importlib.import_module(module_name), class_name)
+        return model_class.load(folder)
+    except ArtifactsUnavailable:
+        raise
+    except Exception as error:  # any failure to rebuild means "this version is unusable"
+        raise ArtifactsUnavailable(f"cannot load {class_path} from {folder}: {error}") from error
+
+
+class Recommender:
+    """Personal picks, rating predictions and similar movies over one catalog."""
+
+    def __init__(self, catalog: Catalog, *, retrieval: ItemScorer | None = None,
+                 ranking: RatingPredictor | None = None, version: str = FALLBACK_VERSION,
+                 config: ServingConfig | None = None) -> None:
+        self._catalog = catalog
+        self.retrieval = retrieval
+        self.ranking = ranking
+        self.version = version
+        self.config = config or ServingConfig()
+        self._retrieval_rows = catalog.rows(retrieval.movie_ids) if retrieval is not None else None
+        embeddings = retrieval.movie_embeddings() if isinstance(retrieval, EmbeddingModel) else None
+        self._explainer = Explainer(catalog, embeddings, self._retrieval_rows)
+
+    # ---- construction -------------------------------------------------------------------------
+    @classmethod
+    def load(cls, artifacts_dir: Path | str) -> Recommender:
+        """The newest complete trained version; ArtifactsUnavailable when there is none usable."""
+        version_dir = latest_version_dir(Path(artifacts_dir))
+        manifest = read_manifest(version_dir)
+        try:
+            catalog = Catalog.load(version_dir)
+        except (OSError, ValueError, KeyError) as error:
+            raise ArtifactsUnavailable(f"unreadable catalog in {version_dir}: {error}") from error
+        models = manifest.get("models", {})
+        if "retrieval" not in models:
+            raise ArtifactsUnavailable(f"{version_dir} has no retrieval model")
+        retrieval = _load_model(models["retrieval"], version_dir)
+        ranking = _load_model(models["ranking"], version_dir) if "ranking" in models else None
+        logger.info("loaded model version %s from %s", manifest["version"], version_dir)
+        return cls(catalog, retrieval=retrieval, ranking=ranking, version=str(manifest["version"]),
+                   config=ServingConfig.from_dict(manifest.get("serving", {})))
+
+    @classmethod
+    def fallback(cls, movielens: Any) -> Recommender:
+        """A non-personal recommender built from the data alone (no trained models)."""
+        return cls(Catalog(movielens.movies, movielens.merged_ids))
+
+    # ---- facts --------------------------------------------------------------------------------
+    @property
+    def is_fallback(self) -> bool:
+        return self.retrieval is None
+
+    @property
+    def catalog(self):  # -> pd.DataFrame
+        """The movies frame (schema columns) of every movie that can be recommended."""
+        return self._catalog.movies
+
+    def canonical_movie_id(self, movie_id: int) -> int | None:
+        return self._catalog.canonical_movie_id(movie_id)
+
+    def movie(self, movie_id: int) -> MovieInfo:
+        """Details of a movie; ValueError when the id is unknown."""
+        return self._catalog.movie(self._require_movie(movie_id))
+
+    # ---- the API ------------------------------------------------------------------------------
+    def recommend(self, ratings: Mapping[int, float], k: int = 10, *, genres: Iterable[str] | None = None,
+                  exclude: Iterable[int] = ()) -> list[Recommendation]:
+        """Top ``k`` movies for someone with these ratings; never a rated, excluded or duplicate movie."""
+        history = self._validated_history(ratings)
+        k = self._validated_k(k)
+        allowed = self._catalog.genre_mask(genres)
+        blocked = list(history) + [m for m in (self.canonical_movie_id(e) for e in exclude) if m is not None]
+        if blocked:
+            allowed[self._catalog.rows(blocked)] = False
+        if not history or self.retrieval is None:
+            return self._popular(allowed, k)
+        return self._personal(history, allowed, k)
+
+    def predict_ratings(self, ratings: Mapping[int, float], movie_ids: Sequence[int]) -> list[float]:
+        """Predicted stars (0.5..5) for each movie id, given the user's ratings."""
+        history = self._validated_history(ratings)
+        canonical = [self._require_movie(m) for m in movie_ids]
+        if not canonical:
+            return []
+        if self.ranking is None or not history:
+            return [float(x) for x in self._baseline_predictions(history, canonical)]
+        predicted = self.ranking.predict_ratings([UserQuery(history=history)], [canonical])[0]
+        return [float(x) for x in np.clip(predicted, MIN_STARS, MAX_STARS)]
+
+    def similar(self, movie_id: int, k: int = 10) -> list[Recommendation]:
+        """Movies most like ``movie_id`` (by the model's movie embeddings, or by genre without a model)."""
+        anchor = self._require_movie(movie_id)
+        k = self._validated_k(k)
+        scores = self._explainer.similarity_to(anchor)
+        scores[self._catalog.row(anchor)] = -np.inf
+        rows = _top_rows(scores, k)
+        anchor_title = self._catalog.movie(anchor).display_title
+        return [self._recommendation(row, float(scores[row]), None, f"similar to {anchor_title}", personal=False)
+                for row in rows]
+
+    def onboarding_movies(self, k: int = 5, exclude: Iterable[int] = ()) -> list[Recommendation]:
+        """Well-known movies of varied genres, for a newcomer's first ratings."""
+        excluded = {m for m in (self.canonical_movie_id(e) for e in exclude) if m is not None}
+        counts = self._catalog.movies["rating_count"].to_numpy()
+        order = np.argsort(-counts, kind="stable")[: max(60, 6 * k)]
+        chosen: list[int] = []
+        covered: set[str] = set()
+        pool = [int(r) for r in order if int(self._catalog.movie_ids[r]) not in excluded]
+        while pool and len(chosen) < k:
+            # most new genres first, then the better-known film
+            row = max(pool, key=lambda r: (len(self._catalog.genre_sets[r] - covered), counts[r]))
+            pool.remove(row)
+            chosen.append(row)
+            covered |= self._catalog.genre_sets[row]
+        return [self._recommendation(row, float(counts[row]), None, "one of the most rated movies", personal=False)
+                for row in chosen]
+
+    # ---- internals ----------------------------------------------------------------------------
+    def _popular(self, allowed: np.ndarray, k: int) -> list[Recommendation]:
+        scores = np.where(allowed, self._catalog.bayesian_mean, -np.inf)
+        rows = _top_rows(scores, k)
+        return [self._recommendation(
+            row, float(scores[row]), None,
+            f"popular and well rated: ★{self._catalog.movies['rating_mean'].iat[row]:.1f} average "
+            f"from {int(self._catalog.movies['rating_count'].iat[row])} ratings", personal=False) for row in rows]
+
+    def _personal(self, history: dict[int, float], allowed: np.ndarray, k: int) -> list[Recommendation]:
+        query = UserQuery(history=history)
+        retrieval_scores = np.full(len(self._catalog), -np.inf, dtype=np.float64)
+        retrieval_scores[self._retrieval_rows] = self.retrieval.score_items([query])[0]
+        retrieval_scores[~allowed] = -np.inf
+        candidates = _top_rows(retrieval_scores, max(k, self.config.candidates))
+        if not candidates.size:
+            return []
+        cand_scores = retrieval_scores[candidates]
+        predicted = None
+        if self.ranking is not None:
+            cand_ids = self._catalog.movie_ids[candidates].tolist()
+            predicted = np.clip(self.ranking.predict_ratings([query], [cand_ids])[0], MIN_STARS, MAX_STARS)
+        final = _zscore(cand_scores)
+        if predicted is not None and self.config.rating_weight:
+            final = final + self.config.rating_weight * _zscore(predicted)
+        order = np.argsort(-final, kind="stable")[:k]
+        reasons = self._explainer.reasons(history, candidates[order])
+        return [self._recommendation(int(candidates[i]), float(final[i]),
+                                     None if predicted is None else float(predicted[i]), reason, personal=True)
+                for i, reason in zip(order, reasons, strict=True)]
+
+    def _baseline_predictions(self, history: Mapping[int, float], movie_ids: Sequence[int]) -> np.ndarray:
+        """Bayesian movie mean shifted by how the user rates compared with those movies' means."""
+        item_means = self._catalog.bayesian_mean
+        if history:
+            rows = self._catalog.rows(history)
+            offset = float(np.mean(np.fromiter(history.values(), dtype=np.float64) - item_means[rows]))
+            offset *= len(history) / (len(history) + 5.0)  # shrink: five ratings say little about a person
+        else:
+            offset = 0.0
+        return np.clip(item_means[self._catalog.rows(movie_ids)] + offset, MIN_STARS, MAX_STARS)
+
+    def _recommendation(self, row: int, score: float, predicted: float | None, reason: str, *,
+                        personal: bool) -> Recommendation:
+        info = self._catalog.movie(int(self._catalog.movie_ids[row]))
+        return Recommendation(info.movie_id, info.display_title, info.year, info.genres, score,
+                              predicted, reason, personal)
+
+    def _require_movie(self, movie_id: Any) -> int:
+        try:
+            canonical = self._catalog.canonical_movie_id(int(movie_id))
+        except (TypeError, ValueError):
+            canonical = None
+        if canonical is None:
+            raise ValueError(f"unknown movie id {movie_id!r}")
+        return canonical
+
+    def _validated_history(self, ratings: Mapping[int, float]) -> dict[int, float]:
+        history: dict[int, float] = {}
+        for movie_id, stars in ratings.items():
+            canonical = self._require_movie(movie_id)
+            try:
+                value = float(stars)
+            except (TypeError, ValueError):
+                raise ValueError(f"rating {stars!r} for movie {movie_id} is not a number") from None
+            if not math.isfinite(value) or not MIN_STARS <= value <= MAX_STARS:
+                raise ValueError(f"rating {stars!r} for movie {movie_id} is outside {MIN_STARS}..{MAX_STARS}")
+            history[canonical] = value  # a merged duplicate's rating lands on its canonical movie
+        return history
+
+    def _validated_k(self, k: Any) -> int:
+        if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+            raise ValueError(f"k must be a positive whole number, got {k!r}")
+        return min(int(k), len(self._catalog))
+
+
+def _top_rows(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` highest finite scores, best first."""
+    finite = np.flatnonzero(np.isfinite(scores))
+    if finite.size > k:
+        finite = finite[np.argpartition(-scores[finite], k - 1)[:k]]
+    return finite[np.argsort(-scores[finite], kind="stable")]
+
+
+def _zscore(values: np.ndarray) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float64)
+    spread = values.std()
+    return (values - values.mean()) / spread if spread > 0 else np.zeros_like(values)

@@ -1,0 +1,89 @@
+"""Train the bot's models (and, with --report, run every evaluation protocol).
+
+    python -m scripts.train                      # train the served models on MovieLens, publish a version
+    python -m scripts.train --if-missing         # the same, only when no trained version exists (make bot)
+    python -m scripts.train --report             # also write reports/metrics.{json,md} and plots
+    python -m scripts.train --quick ...          # tiny settings, for tests and smoke runs
+
+Settings come from the command line, falling back to MOVIEREC_DATA_DIR and MOVIEREC_ARTIFACTS_DIR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from movierec.artifacts import ArtifactsUnavailable, latest_version_dir
+from movierec.data.download import DataDownloadError
+from movierec.data.loaders import load_movielens, resolve_data_source
+from movierec.training.served import ServedModels, train_served_models
+
+logger = logging.getLogger("movierec.train")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", default=os.environ.get("MOVIEREC_DATA_DIR") or None,
+                        help="a MovieLens release folder or zip (default: $MOVIEREC_DATA_DIR, else download 100k)")
+    parser.add_argument("--artifacts-dir", type=Path,
+                        default=Path(os.environ.get("MOVIEREC_ARTIFACTS_DIR") or "artifacts"),
+                        help="where trained versions are published (default: $MOVIEREC_ARTIFACTS_DIR or artifacts/)")
+    parser.add_argument("--reports-dir", type=Path, default=Path("reports"), help="where --report writes")
+    parser.add_argument("--models", default=None,
+                        help="comma-separated registry names for --report (default: every registered model)")
+    parser.add_argument("--retrieval", default=ServedModels.retrieval, help="registry name of the served retrieval model")
+    parser.add_argument("--ranking", default=ServedModels.ranking, help="registry name of the served ranking model")
+    parser.add_argument("--epochs", type=int, default=None, help="override the models' epochs")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--quick", action="store_true", help="tiny settings: seconds, for tests")
+    parser.add_argument("--report", action="store_true", help="run every evaluation protocol and write reports/")
+    parser.add_argument("--no-train", action="store_true", help="with --report: skip training the served models")
+    parser.add_argument("--if-missing", action="store_true", help="do nothing when a trained version already exists")
+    parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO"))
+    args = parser.parse_args(argv)
+    if args.epochs is not None and args.epochs < 1:
+        parser.error("--epochs must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.if_missing:
+        try:
+            version_dir = latest_version_dir(args.artifacts_dir)
+            print(f"trained models found ({version_dir.name}); skipping training")
+            return 0
+        except ArtifactsUnavailable:
+            print(f"no trained models in {args.artifacts_dir}: training the default models (about 2 minutes)")
+    try:
+        source = resolve_data_source(args.data_dir)
+        movielens = load_movielens(source)
+    except (DataDownloadError, OSError, ValueError) as error:
+        print(f"error: cannot load MovieLens: {error}", file=sys.stderr)
+        return 2
+    if not args.no_train:
+        started = time.perf_counter()
+        served = ServedModels(retrieval=args.retrieval, ranking=args.ranking)
+        version, summary = train_served_models(movielens, args.artifacts_dir, served, quick=args.quick,
+                                               epochs=args.epochs, seed=args.seed, source=str(source))
+        print(f"published version {version} in {args.artifacts_dir} "
+              f"({time.perf_counter() - started:.0f} s): "
+              + json.dumps({role: m["train_seconds"] for role, m in summary["models"].items()}))
+    if args.report:
+        from movierec.evaluation.report import run_report  # the report pulls in plotting; only load it when asked
+
+        names = [n.strip() for n in args.models.split(",") if n.strip()] if args.models else None
+        run_report(movielens, names, args.reports_dir, quick=args.quick, seed=args.seed)
+        print(f"metrics written to {args.reports_dir}/metrics.md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""Tests of db.migrate: Alembic builds the schema the ORM models describe, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+
+from db.engine import DatabaseUnavailableError, make_engine
+from db.migrate import alembic_config, upgrade_database
+from db.models import Base
+from tests.test_db_engine import database_url  # noqa: F401  (pytest fixture)
+
+
+def _state(url: str) -> tuple[str | None, set[str], list[object]]:
+    """(current revision, table names, differences between the database and the ORM metadata)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection)
+            return (
+                context.get_current_revision(),
+                set(inspect(connection).get_table_names()),
+                compare_metadata(context, Base.metadata),
+            )
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_builds_the_schema_of_the_models_and_is_idempotent(database_url: str) -> None:  # noqa: F811
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    upgrade_database(database_url)
+    revision, tables, differences = _state(database_url)
+    assert revision == head is not None
+    assert tables == set(Base.metadata.tables) | {"alembic_version"}
+    assert differences == []
+
+    upgrade_database(database_url)  # already at head: nothing to do, nothing breaks
+    assert _state(database_url) == (revision, tables, [])
+
+
+def test_downgrade_to_base_and_back_up(database_url: str) -> None:  # noqa: F811
+    upgrade_database(database_url)
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, "base")
+    finally:
+        engine.dispose()
+    assert _state(database_url)[1] == {"alembic_version"}
+    upgrade_database(database_url)
+    assert _state(database_url)[2] == []
+
+
+def test_upgrade_does_not_depend_on_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    upgrade_database("sqlite:///var/movierec.sqlite3")  # the default URL's shape: relative to the cwd
+    assert (tmp_path / "var" / "movierec.sqlite3").is_file()
+    revision, _, differences = _state(f"sqlite:///{tmp_path / 'var' / 'movierec.sqlite3'}")
+    assert revision is not None and differences == []
+
+
+def test_upgrade_of_an_unreachable_database_is_a_one_line_error() -> None:
+    with pytest.raises(DatabaseUnavailableError) as caught:
+        upgrade_database("postgresql+psycopg://bot@127.0.0.1:1/movierec")
+    assert "\n" not in str(caught.value)
