@@ -38,12 +38,12 @@ class Services:
 
 
 def build_services(settings: Settings, holder: RecommenderHolder, *, reload_on_sighup: bool = False,
-                   understanding: MessageUnderstanding | None = None) -> Services:
-    """Open the database and wire the conversation; ``understanding`` may be shared (tests build it once)."""
+                   matcher: TitleMatcher | None = None) -> Services:
+    """Open the database and wire the conversation; ``matcher`` may be shared (tests build it once)."""
     engine = make_engine(settings.database_url)
-    if understanding is None:
-        understanding = MessageUnderstanding(TitleMatcher(holder.current.catalog))
-    conversation = Conversation(make_session_factory(engine), holder, understanding, settings.admin_ids)
+    matcher = matcher or TitleMatcher(holder.current.catalog)
+    conversation = Conversation(make_session_factory(engine), holder, MessageUnderstanding(matcher),
+                                settings.admin_ids, matcher=matcher)
     return Services(engine, holder, conversation, reload_on_sighup)
 
 
@@ -80,7 +80,9 @@ def build_application(settings: Settings, services: Services) -> Application:
         .build()
     )
     application.bot_data.conversation = services.conversation
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.UpdateType.EDITED, on_message))
+    # Text anywhere; stickers, photos… only in private chats, where they get a "text please" answer.
+    application.add_handler(MessageHandler((filters.TEXT | filters.ChatType.PRIVATE) & filters.UpdateType.MESSAGE,
+                                           on_message))
     application.add_handler(CallbackQueryHandler(on_callback))
     application.add_error_handler(on_error)
     return application

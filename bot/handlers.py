@@ -79,13 +79,12 @@ Context = CallbackContext[ExtBot[None], dict, dict, BotData]
 
 
 async def on_message(update: Update, context: Context) -> None:
-    """A text message or command (private chat: anything; groups: the conversation keeps to commands)."""
+    """A message (private chat: anything; groups: the conversation keeps to commands)."""
     message = update.effective_message
-    user = update.effective_user
-    if message is None or user is None or message.text is None or update.effective_chat is None:
+    if message is None or update.effective_user is None or update.effective_chat is None:
         return
     text = message.text
-    if text.startswith("/") and not _addressed_to_us(text, context.bot.username):
+    if text is not None and text.startswith("/") and not _addressed_to_us(text, context.bot.username):
         return
     incoming = _incoming(update, text=text, message_id=message.message_id)
     await _serve(incoming, context, message=message, query=None)
@@ -111,7 +110,7 @@ async def _serve(incoming: Incoming, context: Context, *, message: Message, quer
         if not data.limiter.allow(incoming.user_id, time.monotonic()):
             if query is not None:
                 answered = True
-                await query.answer(SLOW_DOWN[:200])
+                await query.answer(toast(SLOW_DOWN))
             elif data.limiter.first_refusal(incoming.user_id):
                 await message.reply_text(SLOW_DOWN)
             return
@@ -119,6 +118,8 @@ async def _serve(incoming: Incoming, context: Context, *, message: Message, quer
         async with lock:  # one user's updates in order; other users are not held up
             response = await asyncio.to_thread(data.require_conversation().handle, incoming)
             if query is not None:
+                # Answered before anything is sent or edited. Not before handling: the toast text is
+                # the conversation's (a forged button gets its polite answer there), which takes ms.
                 answered = True
                 await query.answer(toast(response.callback_answer) if response.callback_answer else None)
             await send_response(context.bot, message, response)

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 # More pieces than this in one message are not read (the rest is reported, not silently dropped).
 MAX_PIECES = 20
+# Longer pieces are not titles with a rating (the longest MovieLens titles are about 160 characters).
+MAX_PIECE_CHARS = 300
 MIN_STARS = 0.5
 MAX_STARS = 5.0
 # Rating scales people write after a slash or "out of"; anything else ("8 1/2") is not a rating.
@@ -53,7 +55,7 @@ _VALUE = re.compile(
 )
 # A comma between a lone digit and a single digit ("4,5", "4,7") is a decimal comma, not a separator:
 # read as a decimal, "4,7" is reported as an invalid rating instead of silently becoming 4 and "7".
-_DECIMAL_COMMA = re.compile(r"(?<![\d.,])\d,\d(?![\d,])")
+_DECIMAL_COMMA = re.compile(r"(?<![\d.])(?<!\d,)\d,\d(?!\d|,\d)")
 _SEPARATOR = re.compile(r"[\n\r;,]")
 
 
@@ -107,9 +109,14 @@ def _plain(text: str) -> str:
 def parse_piece(raw: str) -> RatingPiece:
     """Read one piece: the title part and, when there is one, its rating."""
     text = _plain(raw)
+    if len(text) > MAX_PIECE_CHARS:
+        # No title is this long; reading it as a title (which will not be found) keeps it visible
+        # in the reply and keeps the regular expressions below from working through a wall of text.
+        return RatingPiece(raw, text)
     found = _VALUE.match(text)
     stars_run = _STAR_RUN.match(text)
-    glyph_unit = found is not None and (found.group("unit") or "") in _FULL_STAR_GLYPHS and found.group("unit")
+    unit = found.group("unit") if found else None
+    glyph_unit = bool(unit) and unit in _FULL_STAR_GLYPHS
     if stars_run and not glyph_unit and any(ch in _FULL_STAR_GLYPHS for ch in stars_run.group("stars")):
         glyphs = stars_run.group("stars")
         value = sum(ch in _FULL_STAR_GLYPHS for ch in glyphs) + 0.5 * glyphs.count(_HALF)
@@ -141,7 +148,7 @@ def parse_piece(raw: str) -> RatingPiece:
     return RatingPiece(raw, title, stars, value_text, error, explicit, alternative)
 
 
-def _article_continues(left: str, right: str) -> bool:
+def article_continues(left: str, right: str) -> bool:
     """Default comma rule: "Usual Suspects, The 5" is one piece (MovieLens puts articles last)."""
     del left  # only the right-hand side decides in the default rule
     return parse_piece(right).title.lower() in _LONE_ARTICLES
@@ -176,7 +183,7 @@ def parse_message(
     """
     if not isinstance(text, str):
         return []
-    should_join = joins or _article_continues
+    should_join = joins or article_continues
     max_pieces = max(1, max_pieces)
     pieces: list[str] = []
     current: str | None = None
@@ -188,7 +195,12 @@ def parse_message(
         if dropped:
             dropped += 1
             dropped_text.append(segment.strip())
-        elif current is not None and separator == "," and should_join(current, segment):
+        elif (
+            current is not None
+            and separator == ","
+            and len(current) + len(segment) < MAX_PIECE_CHARS
+            and should_join(current, segment)
+        ):
             current = f"{current},{segment}"
         elif current is not None and len(pieces) + 1 >= max_pieces:
             dropped = 1

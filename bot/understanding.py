@@ -19,8 +19,9 @@ How a piece with a plain trailing number ("Alien 3", "Fargo 5", "batman 3") is r
 Explicit values (stars, "4/5", "4.5", "4 stars", "Heat: 4") are always ratings. A matched title is
 confident when it is the only exact title, or scores at least ``CONFIDENT_SCORE`` with a lead of
 ``MARGIN`` over the next; close runners-up give ``Ambiguous``; nothing confident gives ``NotFound``
-with the nearest titles as suggestions. A comma stays inside a piece when the text around it is
-an exact title only when read together ("Usual Suspects, The 5", "Good, the Bad and the Ugly, The").
+with the nearest titles as suggestions. A comma stays inside a piece before a lone article, or when
+the text around it reads as one title (or the start of one) but not as two ("Usual Suspects, The 5",
+"Good, the Bad and the Ugly, The", "Sex, Lies, and Videotape 4").
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.matching import EXACT_SCORE, TitleMatch, TitleMatcher
-from bot.parsing import MAX_PIECES, RatingPiece, parse_message, parse_piece
+from bot.parsing import MAX_PIECES, RatingPiece, article_continues, parse_message, parse_piece
 
 # A non-exact title match must reach this score, and lead the next one by MARGIN, to be trusted.
 CONFIDENT_SCORE = 88.0
@@ -124,16 +125,17 @@ class MessageUnderstanding:
         return False
 
     def _joins(self, left: str, right: str) -> bool:
-        """A comma belongs to a title when only the joined text is an exact title."""
+        """A comma belongs to a title before a lone article, or when the joined text is a title (or the
+        start of one, for titles with several commas) and the two sides are not both titles."""
+        if article_continues(left, right):
+            return True
         joined = parse_piece(f"{left},{right}")
-        if not self._is_exact(joined):
+        if not (self._is_exact(joined) or self._matcher.is_title_start(joined.title)):
             return False
         return not (self._is_exact(parse_piece(left)) and self._is_exact(parse_piece(right)))
 
     def _is_exact(self, piece: RatingPiece) -> bool:
-        return any(
-            text and self._matcher.is_exact(text) for text in (piece.title, piece.alternative)
-        )
+        return any(text and self._matcher.is_exact(text) for text in (piece.title, piece.alternative))
 
     def _understand_piece(self, piece: RatingPiece) -> Understood:
         if piece.value_text is None or not piece.title:

@@ -8,7 +8,7 @@ made, so neither the caller's transaction nor the user's input is lost.
 
 from __future__ import annotations
 
-import math
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,10 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import (
-    MAX_RATING,
+    LANGUAGE_CODE_LENGTH,
     MESSAGE_DIRECTIONS,
     MESSAGE_KINDS,
-    MIN_RATING,
+    NAME_LENGTH,
     Base,
     Dismissal,
     Impression,
@@ -31,10 +31,12 @@ from db.models import (
     User,
     WatchlistEntry,
     utcnow,
+    validate_rating,
 )
 
+logger = logging.getLogger(__name__)
+
 MAX_MESSAGE_TEXT = 8192  # far above Telegram's 4096, so only abuse gets cut
-MAX_NAME_LENGTH = 255  # the column width of the name fields
 
 _Row = TypeVar("_Row", bound=Base)
 
@@ -63,10 +65,10 @@ def upsert_user(
     """Create the user on first contact, else refresh the profile Telegram sent and ``last_seen_at``."""
     profile = {
         "chat_id": chat_id,
-        "first_name": _clean(first_name, MAX_NAME_LENGTH),
-        "last_name": _clean_optional(last_name, MAX_NAME_LENGTH),
-        "username": _clean_optional(username, MAX_NAME_LENGTH),
-        "language_code": _clean_optional(language_code, 35),
+        "first_name": _clean(first_name, NAME_LENGTH),
+        "last_name": _clean_optional(last_name, NAME_LENGTH),
+        "username": _clean_optional(username, NAME_LENGTH),
+        "language_code": _clean_optional(language_code, LANGUAGE_CODE_LENGTH),
     }
     now = utcnow()
     new_user = User(id=user_id, created_at=now, last_seen_at=now, **profile)
@@ -103,17 +105,6 @@ def set_rating(session: Session, user_id: int, movie_id: int, value: float, sour
     rating.updated_at = now
     session.flush()
     return False
-
-
-def validate_rating(value: float) -> float:
-    """Return ``value`` as a float if it is a MovieLens rating (0.5 to 5 in half steps), else raise ValueError."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValueError(f"a rating must be a number from {MIN_RATING} to {MAX_RATING}, got {value!r}")
-    if not MIN_RATING <= value <= MAX_RATING:
-        raise ValueError(f"a rating must be between {MIN_RATING} and {MAX_RATING}, got {value}")
-    if not float(value * 2).is_integer():
-        raise ValueError(f"a rating must be a whole or half star (e.g. 3 or 3.5), got {value}")
-    return float(value)
 
 
 def delete_rating(session: Session, user_id: int, movie_id: int) -> bool:
@@ -254,7 +245,9 @@ def delete_user(session: Session, user_id: int) -> bool:
     """
     session.execute(delete(Message).where(_messages_about(user_id)))
     result = session.execute(delete(User).where(User.id == user_id))
-    session.expunge_all()  # cascaded rows may still sit in the identity map
+    # The database cascaded behind the ORM's back: drop the now-stale rows it may still hold.
+    for stale in [row for row in session if getattr(row, "user_id", None) == user_id]:
+        session.expunge(stale)
     return bool(result.rowcount)
 
 
@@ -297,6 +290,7 @@ def _insert_or_find(session: Session, row: _Row, find_existing: Callable[[], _Ro
     except IntegrityError as error:
         existing = find_existing()
         if existing is not None:
+            logger.debug("%r was inserted concurrently; using the other writer's row", existing)
             return existing
         user_id = getattr(row, "user_id", None)
         if user_id is not None and session.get(User, user_id) is None:

@@ -8,6 +8,7 @@ migrations in ``db/migrations``; these classes must stay in step with them (a te
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -45,11 +46,24 @@ MESSAGE_DIRECTIONS = ("in", "out")
 MESSAGE_KINDS = ("text", "command", "callback", "other")
 MIN_RATING = 0.5
 MAX_RATING = 5.0
+NAME_LENGTH = 255  # Telegram allows 64 characters; the slack costs nothing
+LANGUAGE_CODE_LENGTH = 35  # an IETF language tag
 
 
 def utcnow() -> datetime:
     """The current time as an aware UTC datetime (the only kind stored)."""
     return datetime.now(UTC)
+
+
+def validate_rating(value: float) -> float:
+    """Return ``value`` as a float if it is a MovieLens rating (0.5 to 5 in half steps), else raise ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"a rating must be a number from {MIN_RATING} to {MAX_RATING}, got {value!r}")
+    if not MIN_RATING <= value <= MAX_RATING:
+        raise ValueError(f"a rating must be between {MIN_RATING} and {MAX_RATING}, got {value}")
+    if not float(value * 2).is_integer():
+        raise ValueError(f"a rating must be a whole or half star (e.g. 3 or 3.5), got {value}")
+    return float(value)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -91,10 +105,10 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     chat_id: Mapped[int] = mapped_column(BigInteger)
-    first_name: Mapped[str] = mapped_column(String(255), default="")
-    last_name: Mapped[str | None] = mapped_column(String(255))
-    username: Mapped[str | None] = mapped_column(String(255))
-    language_code: Mapped[str | None] = mapped_column(String(35))
+    first_name: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    last_name: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    username: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    language_code: Mapped[str | None] = mapped_column(String(LANGUAGE_CODE_LENGTH))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -13,10 +13,11 @@ _movierec_pg_setup() {
     local bindir port run_as=()
     local database="movierec_test"
 
-    bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+    # CI may source this under `set -euo pipefail`: every command that can fail is guarded.
+    bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
     if [ -z "$bindir" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >/dev/null 2>&1
-        bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >/dev/null 2>&1 || true
+        bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
     fi
     if [ -z "$bindir" ]; then
         echo "ci_postgres: PostgreSQL is not installed and could not be installed; PostgreSQL tests will skip"
@@ -33,9 +34,15 @@ _movierec_pg_setup() {
         return 0
     fi
 
-    rm -rf "$state" && mkdir -p "$state" || { echo "ci_postgres: cannot create $state; PostgreSQL tests will skip"; return 0; }
-    if [ "$(id -u)" = 0 ]; then
-        chown postgres "$state"
+    if [ -d "$state" ] && [ ! -f "$state/data/PG_VERSION" ] && [ -n "$(ls -A "$state" 2>/dev/null)" ]; then
+        echo "ci_postgres: $state exists and is not a cluster of this script; PostgreSQL tests will skip"
+        return 0
+    fi
+    "${run_as[@]}" "$bindir/pg_ctl" -D "$state/data" stop -m fast >/dev/null 2>&1 || true  # a stale server
+    if ! { rm -rf "$state" && mkdir -p "$state"; } 2>/dev/null \
+        || { [ "$(id -u)" = 0 ] && ! chown postgres "$state"; }; then
+        echo "ci_postgres: cannot create $state; PostgreSQL tests will skip"
+        return 0
     fi
     port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || echo 55432)"
     if ! "${run_as[@]}" "$bindir/initdb" -D "$state/data" -U postgres -A trust --no-sync >"$state/initdb.log" 2>&1 \

@@ -133,6 +133,8 @@ class BotApiEmulator:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.refused_methods: set[str] = set()
         self.commands: list[dict[str, str]] = []
+        self.webhook: dict[str, Any] = {}
+        """The last setWebhook parameters (url, secret_token, …); empty after deleteWebhook."""
         self.callback_answers: dict[str, str | None] = {}
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -142,6 +144,7 @@ class BotApiEmulator:
         self._outputs: dict[int, list[BotOutput]] = {}
         self._cursor: dict[int, int] = {}
         self._changed = asyncio.Condition()
+        self._wakes = 0
         self._runner: web.AppRunner | None = None
         self.url = ""
 
@@ -200,6 +203,16 @@ class BotApiEmulator:
             await asyncio.wait_for(self._changed.wait_for(lambda: query_id in self.callback_answers), timeout)
             return self.callback_answers[query_id]
 
+    async def wake_pollers(self) -> None:
+        """End every waiting long poll now (empty answer), so a stopping bot need not wait it out."""
+        async with self._changed:
+            self._wakes += 1
+            self._changed.notify_all()
+
+    def outputs(self, chat_id: int) -> list[BotOutput]:
+        """Everything the bot sent or edited in ``chat_id`` so far, in order."""
+        return list(self._outputs.get(chat_id, []))
+
     def pending(self, chat_id: int) -> list[BotOutput]:
         """Outputs in ``chat_id`` not yet returned by :meth:`wait_for_replies`."""
         return self._outputs.get(chat_id, [])[self._cursor.get(chat_id, 0):]
@@ -242,8 +255,10 @@ class BotApiEmulator:
         async with self._changed:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]  # confirmed ones go
             if not self._updates and timeout > 0:
+                wakes = self._wakes
                 try:
-                    await asyncio.wait_for(self._changed.wait_for(lambda: bool(self._updates)), timeout)
+                    await asyncio.wait_for(self._changed.wait_for(
+                        lambda: bool(self._updates) or self._wakes != wakes), timeout)
                 except TimeoutError:
                     pass
             return self._updates[:limit]
@@ -313,6 +328,11 @@ class BotApiEmulator:
         return True
 
     async def _api_deletewebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = {}
+        return True
+
+    async def _api_setwebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = dict(params)
         return True
 
     async def _api_sendchataction(self, params: dict[str, Any]) -> bool:

@@ -8,6 +8,7 @@ the top of every ranking metric, and a random scorer cannot, so protocol tests c
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -41,12 +42,17 @@ def group_of(movie_id: int) -> int:
     return (movie_id - 1) // MOVIES_PER_GROUP
 
 
+@dataclass(frozen=True)
+class PlantedConfig:
+    """The reference scorers have no settings; the registry still wants a config class."""
+
+
 class GroupOracle:
     """Knows the planted groups: scores 1 for the movies of the history's group, 0 elsewhere."""
 
     name = "oracle"
 
-    def __init__(self) -> None:
+    def __init__(self, config: PlantedConfig | None = None) -> None:
         self._movie_ids = np.empty(0, dtype=np.int64)
 
     @property

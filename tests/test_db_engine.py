@@ -16,10 +16,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.engine import DatabaseUnavailableError, make_engine, make_session_factory
 from db.migrate import upgrade_database
+from db.models import User
 
 POSTGRES_URL_VARIABLE = "MOVIEREC_TEST_POSTGRES_URL"
 
@@ -68,8 +70,6 @@ def test_sqlite_engine_creates_the_folder_and_sets_wal_foreign_keys_and_busy_tim
 
 
 def test_datetimes_come_back_aware_and_in_utc(database_url: str) -> None:
-    from db.models import User
-
     upgrade_database(database_url)
     engine = make_engine(database_url)
     seen = datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=timezone(timedelta(hours=2)))
@@ -84,12 +84,10 @@ def test_datetimes_come_back_aware_and_in_utc(database_url: str) -> None:
 
 
 def test_naive_datetimes_are_refused(tmp_path: Path) -> None:
-    from db.models import User
-
     url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     upgrade_database(url)
     engine = make_engine(url)
-    with pytest.raises(Exception, match="naive datetime"):
+    with pytest.raises(StatementError, match="naive datetime"):
         with make_session_factory(engine).begin() as session:
             session.add(User(id=1, chat_id=1, last_seen_at=datetime(2026, 1, 1)))
     engine.dispose()

@@ -2,8 +2,11 @@
 
 import pytest
 
+from movierec.data.loaders import load_movielens
 from movierec.evaluation.protocols import new_users_protocol, tfrs_protocol, top_n_protocol
 from movierec.models.bias import BiasModel
+from movierec.models.ease import EaseModel
+from movierec.models.popularity import PopularityModel
 from tests.planted import GlobalMean, GroupOracle, RandomScorer, planted_ratings
 
 MODELS = {"oracle": GroupOracle, "random": RandomScorer}
@@ -72,3 +75,15 @@ def test_a_model_without_either_role_is_refused(planted) -> None:
     ratings, movies = planted
     with pytest.raises(ValueError, match="neither an ItemScorer nor a RatingPredictor"):
         top_n_protocol(ratings, movies, {"nothing": object})
+
+
+@pytest.mark.realdata
+def test_ease_beats_popularity_on_movielens_new_users_and_top_n(movielens_dir) -> None:
+    ml = load_movielens(movielens_dir)
+    models = {"ease": EaseModel, "popularity": PopularityModel}
+    new_users = new_users_protocol(ml.ratings, ml.movies, models, history_sizes=(10,))
+    top_n = top_n_protocol(ml.ratings, ml.movies, models)
+    # relative, not hard-coded: a personal model must clearly beat the non-personal list
+    assert new_users["ease"]["ndcg_at_10_h10"] > new_users["popularity"]["ndcg_at_10_h10"] + 0.05
+    assert top_n["ease"]["ndcg_at_10"] > top_n["popularity"]["ndcg_at_10"] + 0.1
+    assert new_users["ease"]["users_h10"] == round(0.2 * ml.ratings["user_id"].nunique())

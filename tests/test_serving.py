@@ -13,6 +13,7 @@ from movierec.artifacts import ArtifactsUnavailable, building_version, latest_ve
 from movierec.data.loaders import load_movielens
 from movierec.serving import Recommender, load_recommender
 from movierec.training.served import ServedModels, train_served_models
+from tests.conftest import _flags as flags, write_100k  # noqa: PLC2701
 
 ACTION = range(1, 11)
 ROMANCE = range(11, 21)
@@ -20,29 +21,28 @@ TWIN_IDS = (21, 22)  # the same title under two ids: the loader merges them into
 
 
 def write_two_taste_release(folder: Path) -> Path:
-    """A CSV MovieLens release where half the users love action and half love romance."""
-    folder.mkdir(parents=True, exist_ok=True)
-    lines = ["movieId,title,genres"]
-    lines += [f"{m},Action Film {m} (199{m % 10}),Action" for m in ACTION]
-    lines += [f"{m},Romance Film {m} (198{m % 10}),Romance" for m in ROMANCE]
-    lines += [f"{m},Twin Movie (1999),Comedy" for m in TWIN_IDS]
-    (folder / "movies.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    """An ml-100k-format release where half the users love action and half love romance."""
+    items = [f"{m}|Action Film {m} (1990)|01-Jan-1990||http://imdb/{m}|{flags('Action')}" for m in ACTION]
+    items += [f"{m}|Romance Film {m} (1980)|01-Jan-1980||http://imdb/{m}|{flags('Romance')}" for m in ROMANCE]
+    items += [f"{m}|Twin Movie (1999)|01-Jan-1999||http://imdb/21|{flags('Comedy')}" for m in TWIN_IDS]
     rng = np.random.default_rng(7)
-    rows = ["userId,movieId,rating,timestamp"]
+    ratings, users = [], []
     for user in range(1, 61):
+        users.append(f"{user}|30|{'M' if user % 3 else 'F'}|other|12345")
         loved, other = (ACTION, ROMANCE) if user % 2 else (ROMANCE, ACTION)
+        stamp = 880_000_000 + user * 1000
         for movie in rng.choice(list(loved), size=7, replace=False):
-            rows.append(f"{user},{movie},{rng.choice([4.0, 4.5, 5.0])},{1_000_000 + user * 100 + movie}")
+            ratings.append(f"{user}\t{movie}\t{rng.choice([4, 5])}\t{stamp + movie}")
         for movie in rng.choice(list(other), size=2, replace=False):
-            rows.append(f"{user},{movie},{rng.choice([1.0, 1.5, 2.0])},{1_000_000 + user * 100 + movie}")
-        rows.append(f"{user},{TWIN_IDS[user % 2]},3.0,{1_000_000 + user * 100 + 50}")
-    (folder / "ratings.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    return folder
+            ratings.append(f"{user}\t{movie}\t{rng.choice([1, 2])}\t{stamp + movie}")
+        if user % 3 == 0:
+            ratings.append(f"{user}\t{TWIN_IDS[user % 2]}\t3\t{stamp + 50}")
+    return write_100k(folder, items=items, users=users, ratings=ratings)
 
 
 @pytest.fixture(scope="module")
 def movielens(tmp_path_factory):
-    return load_movielens(write_two_taste_release(tmp_path_factory.mktemp("release") / "ml-two-tastes"))
+    return load_movielens(write_two_taste_release(tmp_path_factory.mktemp("release") / "ml-100k"))
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,16 @@ from bot.conversation import callbacks
 from bot.conversation.messages import Button, Reply, Response
 from bot.conversation.replies import EXAMPLES, button_label, esc, movie_line, star_buttons, stars
 from bot.conversation.turn import Turn
+from bot.matching import TitleMatch
 from bot.understanding import Ambiguous, InvalidRating, NotFound, Rated, TitleOnly, TooMany
 from db import access
 
 ENOUGH_FOR_PICKS = 5
 """After this many ratings the onboarding ends and /recommend is suggested."""
+MAX_QUESTIONS = 3
+"""Cards and "did you mean" questions answered to one message; more would flood the chat."""
+MAX_SUGGESTIONS = 8
+"""Suggestion buttons under one reply (several unknown titles each bring their nearest ones)."""
 
 NOT_UNDERSTOOD = (
     "I didn't catch a movie there. Send a title and stars, one or several at once, e.g.\n"
@@ -44,21 +49,22 @@ def rate_message(turn: Turn, text: str, *, source: str = "message") -> Response:
             case NotFound(query=query, suggestions=suggestions):
                 lines.append(f"🤷 I couldn't find “{esc(query)}”."
                              + (" Did you mean one of the buttons below?" if suggestions else ""))
-                suggestion_rows += [[Button(button_label(s.display_title),
-                                            callbacks.encode(callbacks.ShowMovie(s.movie_id)))]
-                                    for s in suggestions]
+                suggestion_rows += choice_rows(suggestions, callbacks.ShowMovie)
             case InvalidRating(query=query, value_text=value_text, reason=reason):
-                lines.append(f"⚠️ “{esc(query)} {esc(value_text)}”: {esc(reason)}. Ratings go from 0.5 to 5 stars.")
+                lines.append(f"⚠️ “{esc(query)} {esc(value_text)}”: {esc(reason)}.")
             case TooMany(limit=limit):
                 lines.append(f"✋ That's a lot at once: I read the first {limit} movies. Send the rest in "
                              "another message.")
     hint = milestone_hint(before, access.count_ratings(turn.session, turn.user_id))
     if hint:
         lines.append(hint)
+    if len(extra) > MAX_QUESTIONS:
+        lines.append(f"…and {len(extra) - MAX_QUESTIONS} more titles to settle: send them again with stars, "
+                     "a few at a time.")
     response = Response()
     if lines:
-        response.say("\n".join(lines), suggestion_rows)
-    response.replies.extend(extra)
+        response.say("\n".join(lines), suggestion_rows[:MAX_SUGGESTIONS])
+    response.replies.extend(extra[:MAX_QUESTIONS])
     return response
 
 
@@ -129,21 +135,44 @@ def on_show(turn: Turn, action: callbacks.ShowMovie) -> Response:
     return Response(replies=[movie_card(turn, movie_id)])
 
 
+def resolve_title(turn: Turn, query: str) -> tuple[int | None, list[TitleMatch]]:
+    """A title typed after a command: ``(movie_id, [])`` when clear, else ``(None, movies to offer)``.
+
+    The same rules as rating messages decide what is clear, so "/similar alien 3" and "Alien 3 2"
+    agree about which movie is meant.
+    """
+    results = turn.understanding.understand(query)
+    match results[0] if results else None:
+        case Rated(movie_id=movie_id) | TitleOnly(movie_id=movie_id):
+            return movie_id, []
+        case Ambiguous(candidates=candidates):
+            return None, candidates
+        case NotFound(suggestions=suggestions):
+            return None, suggestions
+    return None, []
+
+
+def choice_rows(matches: list[TitleMatch], action: type[callbacks.Unrate | callbacks.Similar | callbacks.ShowMovie]
+                ) -> list[list[Button]]:
+    """One button per offered movie, each carrying ``action`` for that movie."""
+    return [[Button(button_label(m.display_title), callbacks.encode(action(m.movie_id)))] for m in matches]
+
+
 def unrate_command(turn: Turn, args: str) -> Response:
     """``/unrate <title>``: forget one rating (asks which when the title is ambiguous)."""
     query = args.strip()
     if not query:
         return Response().say("Which rating should I remove? e.g. <code>/unrate Fargo</code>. "
                               "/myratings shows them all.")
+    movie_id, offered = resolve_title(turn, query)
+    if movie_id is not None:
+        return _remove(turn, movie_id, edit=False)
     rated = turn.ratings()
-    matches = [m for m in turn.understanding.matcher.match(query, limit=5) if m.movie_id in rated]
-    if not matches:
-        return Response().say(f"You haven't rated anything called “{esc(query)}”. /myratings shows your ratings.")
-    if len(matches) > 1 and matches[0].score - matches[1].score < 5:
-        rows = [[Button(button_label(m.display_title), callbacks.encode(callbacks.Unrate(m.movie_id)))]
-                for m in matches]
-        return Response().say(f"🤔 Which rating of “{esc(query)}” should I remove?", rows)
-    return _remove(turn, matches[0].movie_id, edit=False)
+    offered = [m for m in offered if m.movie_id in rated] or offered
+    if not offered:
+        return Response().say(f"🤷 I couldn't find “{esc(query)}”. /myratings shows your ratings.")
+    return Response().say(f"🤔 Which rating of “{esc(query)}” should I remove?",
+                          choice_rows(offered, callbacks.Unrate))
 
 
 def on_unrate(turn: Turn, action: callbacks.Unrate) -> Response:

@@ -20,6 +20,7 @@ DEFAULT_PICKS = 5
 FEW_RATINGS = 3
 """Below this many ratings the picks are mostly popularity; the reply says so honestly."""
 SIMILAR_COUNT = 8
+SEARCH_RESULTS = 8
 
 # Words people type for a genre, beyond the genre names themselves.
 _GENRE_ALIASES = {"scifi": "Sci-Fi", "science fiction": "Sci-Fi", "sf": "Sci-Fi", "kids": "Children",
@@ -47,11 +48,11 @@ def recommend_command(turn: Turn, args: str) -> Response:
         if genre is None:
             known = ", ".join(g for g in _GENRE_BY_KEY.values() if g != "Unknown")
             return Response().say(f"I don't know the genre “{esc(' '.join(words))}”. Try one of: {esc(known)}.")
-    return _page(turn, count, 0, genre, edit=False)
+    return _page(turn, count, 0, genre)
 
 
 def on_more(turn: Turn, action: callbacks.More) -> Response:
-    return _page(turn, action.count, action.page, action.genre, edit=False)
+    return _page(turn, action.count, action.page, action.genre)
 
 
 def on_not_interested(turn: Turn, action: callbacks.NotInterested) -> Response:
@@ -74,8 +75,8 @@ def parse_genre(text: str) -> str | None:
     return _GENRE_BY_KEY.get(key) or _GENRE_BY_KEY.get(key.removesuffix("s"))
 
 
-def _page(turn: Turn, count: int, page: int, genre: str | None, *, edit: bool) -> Response:
-    rated = turn.ratings()
+def _page(turn: Turn, count: int, page: int, genre: str | None) -> Response:
+    rated = turn.servable_ratings()
     dismissed = access.dismissed_movie_ids(turn.session, turn.user_id)
     recommender = turn.recommender
     wanted = count * (page + 1)
@@ -83,12 +84,12 @@ def _page(turn: Turn, count: int, page: int, genre: str | None, *, edit: bool) -
     picks = picks[count * page:]
     if not picks:
         where = f" in {genre}" if genre else ""
-        return Response().say(f"That's all I have{where} for now. Rate more movies and ask again!", edit=edit)
+        return Response().say(f"That's all I have{where} for now. Rate more movies and ask again!")
     predicted = _predicted_stars(turn, rated, picks)
     access.record_impressions(turn.session, turn.user_id, [p.movie_id for p in picks],
                               model_version=recommender.version, context="recommend",
                               scores=[p.score for p in picks], predicted_ratings=predicted)
-    response = Response().say(_header(turn, rated, picks, genre, page), edit=edit)
+    response = Response().say(_header(turn, rated, picks, genre, page))
     for number, (pick, value) in enumerate(zip(picks, predicted, strict=True), start=count * page + 1):
         response.replies.append(_card(number, pick, value))
     more = callbacks.encode(callbacks.More(count, page + 1, genre))
@@ -132,21 +133,19 @@ def similar_command(turn: Turn, args: str) -> Response:
     query = args.strip()
     if not query:
         return Response().say("Which movie? e.g. <code>/similar Toy Story</code>.")
-    matches = turn.understanding.matcher.match(query, limit=5)
-    if not matches:
+    movie_id, offered = ratings.resolve_title(turn, query)
+    if movie_id is not None:
+        return _similar(turn, movie_id)
+    if not offered:
         return Response().say(f"🤷 I couldn't find “{esc(query)}”. Try another spelling or /search.")
-    if _is_clear(matches):
-        return _similar(turn, matches[0].movie_id, edit=False)
-    rows = [[Button(button_label(m.display_title), callbacks.encode(callbacks.Similar(m.movie_id)))]
-            for m in matches]
-    return Response().say(f"🤔 Movies like which “{esc(query)}”?", rows)
+    return Response().say(f"🤔 Movies like which “{esc(query)}”?", ratings.choice_rows(offered, callbacks.Similar))
 
 
 def on_similar(turn: Turn, action: callbacks.Similar) -> Response:
     movie_id = turn.known_movie(action.movie_id)
     if movie_id is None:
         return ratings.stale_button()
-    return _similar(turn, movie_id, edit=False)
+    return _similar(turn, movie_id)
 
 
 def search_command(turn: Turn, args: str) -> Response:
@@ -154,23 +153,17 @@ def search_command(turn: Turn, args: str) -> Response:
     query = args.strip()
     if not query:
         return Response().say("What should I look for? e.g. <code>/search star wars</code>.")
-    matches = turn.understanding.matcher.match(query, limit=8)
+    matches = turn.matcher.match(query, limit=SEARCH_RESULTS)
     if not matches:
         return Response().say(f"🤷 Nothing looks like “{esc(query)}”.")
-    rows = [[Button(button_label(m.display_title), callbacks.encode(callbacks.ShowMovie(m.movie_id)))]
-            for m in matches]
-    return Response().say(f"🔎 Closest to “{esc(query)}” — tap one to see it and rate it:", rows)
+    return Response().say(f"🔎 Closest to “{esc(query)}” — tap one to see it and rate it:",
+                          ratings.choice_rows(matches, callbacks.ShowMovie))
 
 
-def _similar(turn: Turn, movie_id: int, *, edit: bool) -> Response:
+def _similar(turn: Turn, movie_id: int) -> Response:
     similar = turn.recommender.similar(movie_id, k=SIMILAR_COUNT)
     lines = [f"{i}. {movie_line(s.title, s.genres)}" for i, s in enumerate(similar, start=1)]
     rows = [[Button(button_label(f"{i}. {s.title}"), callbacks.encode(callbacks.ShowMovie(s.movie_id)))]
             for i, s in enumerate(similar, start=1)]
     text = f"Movies like {movie_line(turn.title(movie_id))}:\n" + "\n".join(lines)
-    return Response().say(text, rows, edit=edit)
-
-
-def _is_clear(matches: list) -> bool:
-    """One match, or a best match clearly ahead of the next (scores are 0..100)."""
-    return len(matches) == 1 or matches[0].score - matches[1].score >= 5
+    return Response().say(text, rows)

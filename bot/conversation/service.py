@@ -13,13 +13,15 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Collection
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation import account, callbacks, ratings, recommend
 from bot.conversation.messages import Incoming, Response
+from bot.conversation.replies import esc
 from bot.conversation.turn import Turn
+from bot.matching import TitleMatcher
+from bot.understanding import MessageUnderstanding
 from db import access
 from movierec.serving import Recommender
 
@@ -67,17 +69,19 @@ class Conversation:
     """Answers each :class:`Incoming` with a :class:`Response`; never touches telegram objects."""
 
     def __init__(self, session_factory: sessionmaker[Session], recommender_holder: RecommenderHolder,
-                 understanding: Any, admin_ids: Collection[int], *, clock: Callable[[], float] = time.time) -> None:
+                 understanding: MessageUnderstanding, admin_ids: Collection[int], *, matcher: TitleMatcher,
+                 clock: Callable[[], float] = time.time) -> None:
         self._sessions = session_factory
         self._holder = recommender_holder
-        self._understanding = understanding
         self._admin_ids = frozenset(admin_ids)
         self._clock = clock
+        self._titles_lock = threading.Lock()
+        self._titles = (recommender_holder.current, understanding, matcher)
 
     def handle(self, incoming: Incoming) -> Response:
         """Store the message, answer it, store the answer; returns what to send."""
-        kind = "callback" if incoming.is_callback else "command" if _is_command(incoming.text) else "text"
-        if kind == "text" and incoming.chat_type != "private":
+        kind = _kind(incoming)
+        if kind in ("text", "other") and incoming.chat_type != "private":
             return Response()  # group chatter is not for us, and not ours to store
         with self._sessions.begin() as session:
             access.upsert_user(session, incoming.user_id, incoming.chat_id, first_name=incoming.first_name,
@@ -86,8 +90,10 @@ class Conversation:
             access.log_message(session, chat_id=incoming.chat_id, direction="in", kind=kind,
                                text=incoming.callback_data if incoming.is_callback else incoming.text or "",
                                user_id=incoming.user_id, telegram_message_id=incoming.message_id)
+        recommender = self._holder.current
+        understanding, matcher = self._title_lookup(recommender)
         with self._sessions.begin() as session:
-            turn = Turn(session, incoming, self._holder.current, self._understanding,
+            turn = Turn(session, incoming, recommender, understanding, matcher,
                         incoming.user_id in self._admin_ids, self._clock())
             response = self._dispatch(turn)
             if response.store_outgoing:
@@ -96,17 +102,37 @@ class Conversation:
                                        text=reply.text, user_id=incoming.user_id)
         return response
 
+    def _title_lookup(self, recommender: Recommender) -> tuple[MessageUnderstanding, TitleMatcher]:
+        """The title matcher for ``recommender``'s catalog, rebuilt when a reload changed the catalog."""
+        with self._titles_lock:
+            owner, understanding, matcher = self._titles
+            if owner is not recommender:
+                if not owner.catalog["movie_id"].equals(recommender.catalog["movie_id"]):
+                    matcher = TitleMatcher(recommender.catalog)
+                    understanding = MessageUnderstanding(matcher)
+                    logger.info("rebuilt the title matcher for model version %s", recommender.version)
+                self._titles = (recommender, understanding, matcher)
+            return understanding, matcher
+
     def _dispatch(self, turn: Turn) -> Response:
         incoming = turn.incoming
         if incoming.is_callback:
             return _on_button(turn, callbacks.decode(incoming.callback_data))
-        text = (incoming.text or "").strip()
+        if incoming.text is None:
+            return Response().say(f"I can only read text. {ratings.NOT_UNDERSTOOD}")
+        text = incoming.text.strip()
         if _is_command(text):
-            name, _, args = text[1:].partition(" ")
-            return self._command(turn, name.split("@", 1)[0].casefold(), args.strip())
+            command, *rest = text[1:].split(maxsplit=1)  # "/rate Fargo 5" and "/rate\nFargo 5" alike
+            response = self._command(turn, command.split("@", 1)[0].casefold(), rest[0] if rest else "")
+            if response is None:
+                if incoming.chat_type != "private":
+                    return Response()  # probably another bot's command: stay quiet in groups
+                return Response().say(f"I don't know the command /{esc(command)}. /help lists what I can do.")
+            return response
         return ratings.rate_message(turn, text)
 
-    def _command(self, turn: Turn, name: str, args: str) -> Response:
+    def _command(self, turn: Turn, name: str, args: str) -> Response | None:
+        """The answer to ``/name args``; None for a command we don't know (or that is not for this user)."""
         match name:
             case "start":
                 return account.start_command(turn)
@@ -130,7 +156,7 @@ class Conversation:
                 return account.stats_command(turn)
             case "reload" if turn.is_admin:
                 return self._reload()
-        return Response().say(f"I don't know the command /{name}. /help lists what I can do.")
+        return None
 
     def _reload(self) -> Response:
         try:
@@ -164,6 +190,15 @@ def _on_button(turn: Turn, action: callbacks.Action | None) -> Response:
             return account.on_forget(turn, action)
     logger.info("unusable callback data %r from user %s", turn.incoming.callback_data, turn.user_id)
     return ratings.stale_button()
+
+
+def _kind(incoming: Incoming) -> str:
+    """The messages-table kind: callback, command, text, or other (a sticker, a photo…)."""
+    if incoming.is_callback:
+        return "callback"
+    if incoming.text is None:
+        return "other"
+    return "command" if _is_command(incoming.text) else "text"
 
 
 def _is_command(text: str | None) -> bool:

@@ -7,11 +7,11 @@ Each role module (ratings, recommend, account) is a set of functions ``(turn, â€
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
 from sqlalchemy.orm import Session
 
 from bot.conversation.messages import Incoming
+from bot.matching import TitleMatcher
+from bot.understanding import MessageUnderstanding
 from db import access
 from movierec.serving import Recommender
 
@@ -23,8 +23,9 @@ class Turn:
     session: Session
     incoming: Incoming
     recommender: Recommender
-    understanding: Any
-    """A ``bot.understanding.MessageUnderstanding`` over the recommender's catalog."""
+    understanding: MessageUnderstanding
+    matcher: TitleMatcher
+    """The title matcher behind ``understanding``, for plain title searches."""
     is_admin: bool
     now: float
     """Unix seconds when the turn started (one clock for the whole turn, injectable in tests)."""
@@ -36,6 +37,10 @@ class Turn:
     def ratings(self) -> dict[int, float]:
         """The user's stored ratings, movie id -> stars."""
         return access.get_ratings(self.session, self.user_id)
+
+    def servable_ratings(self) -> dict[int, float]:
+        """The ratings of movies the current catalog serves: a reload may have dropped some movie."""
+        return {m: v for m, v in self.ratings().items() if self.known_movie(m) is not None}
 
     def title(self, movie_id: int) -> str:
         """Display title with year, e.g. ``The Usual Suspects (1995)``."""

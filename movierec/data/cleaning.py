@@ -62,8 +62,8 @@ def parse_title(raw: str) -> ParsedTitle:
     while (match := _TRAILING_GROUP.search(body)) is not None and match.start() > 0:
         groups.insert(0, match.group(1).strip())
         body = body[:match.start()]
-    year_index = next((i for i in reversed(range(len(groups))) if _YEAR_GROUP.match(groups[i])), None)
-    year = None if year_index is None else int(_YEAR_GROUP.match(groups[year_index]).group(1))  # type: ignore[union-attr]
+    year_matches = [(i, match) for i, group in enumerate(groups) if (match := _YEAR_GROUP.match(group))]
+    year_index, year = (year_matches[-1][0], int(year_matches[-1][1].group(1))) if year_matches else (None, None)
     parts = [move_article_to_front(body)] + [f"({move_article_to_front(group)})" for group in groups]
     name_parts = [part for i, part in enumerate(parts) if year_index is None or i != year_index + 1]
     return ParsedTitle(display_title=" ".join(parts), name=" ".join(name_parts), year=year)

@@ -115,7 +115,8 @@ def _download(archive: ReleaseArchive, zip_path: Path, opener: Opener, show_prog
                 with opener(archive.url, timeout=_TIMEOUT_S) as response:
                     _copy_with_progress(response, out, archive, show_progress)
             except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
-                reason = getattr(error, "reason", error)
+                reason = f"HTTP {error.code} {error.reason}" if isinstance(error, urllib.error.HTTPError) \
+                    else getattr(error, "reason", error)
                 raise DataDownloadError(f"could not download {archive.url}: {reason}") from error
         problem = _verify(temp_path, archive)
         if problem is not None:
@@ -168,4 +169,10 @@ def _extract(zip_path: Path, folder: str, cache: Path) -> None:
             raise DataDownloadError(f"{zip_path} is not a readable zip archive ({error})") from error
         if not (staging_path / folder).is_dir():
             raise DataDownloadError(f"{zip_path} has no top-level folder {folder!r}")
-        (staging_path / folder).rename(cache / folder)
+        try:
+            (staging_path / folder).rename(cache / folder)
+        except OSError:
+            if not (cache / folder).is_dir():
+                raise
+            # Another process extracted the same verified archive first; its copy is as good as ours.
+            logger.info("%s was extracted by another process meanwhile; using it", cache / folder)

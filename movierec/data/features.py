@@ -16,7 +16,8 @@ _SECONDS_PER_YEAR = 365.25 * 24 * 3600
 
 def movie_rating_stats(ratings: pd.DataFrame) -> pd.DataFrame:
     """Per movie: rating_count (int64) and rating_mean (float64), indexed by movie_id."""
-    grouped = ratings.groupby(schema.MOVIE_ID, sort=True)[schema.USER_RATING]
+    # float64 sums: float32 loses digits over a movie's hundreds of thousands of ratings
+    grouped = ratings[schema.USER_RATING].astype("float64").groupby(ratings[schema.MOVIE_ID], sort=True)
     return pd.DataFrame({schema.RATING_COUNT: grouped.size().astype("int64"),
                          schema.RATING_MEAN: grouped.mean().astype("float64")})
 

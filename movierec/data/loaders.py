@@ -24,7 +24,10 @@ from movierec.data import schema
 from movierec.data.cleaning import clean_release
 from movierec.data.download import DATA_DIR_ENV, fetch_movielens
 from movierec.data.features import movie_rating_stats
-from movierec.data.readers import DataFormatError, RawRelease, ReleaseFiles, read_release
+from movierec.data.files import DataFormatError, ReleaseFiles
+from movierec.data.readers import RawRelease, read_release
+
+__all__ = ["DataFormatError", "MovieLens", "load_movielens", "resolve_data_source", "user_features"]
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +40,7 @@ OCCUPATION_TO_LABEL = {
     "other": "other/not specified", "programmer": "programmer", "retired": "retired", "salesman": "sales/marketing",
     "scientist": "scientist", "student": "student", "technician": "technician/engineer", "writer": "writer",
     # ml-1m texts; TFDS folds both student kinds into "student"
-    "other or not specified": "other/not specified", "K-12 student": "student", "college/grad student": "student",
+    "K-12 student": "student", "college/grad student": "student",
     **{label: label for label in schema.OCCUPATION_LABELS},
 }
 _USER_FEATURES = [schema.USER_GENDER, schema.RAW_USER_AGE, schema.BUCKETIZED_USER_AGE,
@@ -157,11 +160,10 @@ def _ratings_frame(release: str, ratings: pd.DataFrame, movies: pd.DataFrame, us
         schema.TIMESTAMP: ratings[schema.TIMESTAMP].to_numpy(dtype="int64"),
     })
     features = user_features(users, ages_are_buckets=release == "1m")
-    user_rows = pd.Index(features.index).get_indexer(frame[schema.USER_ID])
+    # Users absent from the users frame (every user of a release without demographics) get <NA>/NaN.
+    aligned = features.reindex(frame[schema.USER_ID].to_numpy())
     for column in _USER_FEATURES:
-        values = features[column].array
-        frame[column] = values.take(user_rows, allow_fill=True) if len(values) else \
-            pd.Series(pd.NA, index=frame.index, dtype=features[column].dtype).array
+        frame[column] = aligned[column].array
     return frame[_RATING_COLUMNS]
 
 

@@ -14,30 +14,27 @@ from __future__ import annotations
 
 import io
 import logging
-import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from typing import IO
 
 import numpy as np
 import pandas as pd
 
 from movierec.data import schema
 from movierec.data.cleaning import parse_release_dates
+from movierec.data.files import LATIN_1, DataFormatError, ReleaseFiles
+
+__all__ = ["DataFormatError", "RawRelease", "ReleaseFiles", "detect_release", "read_release"]
 
 logger = logging.getLogger(__name__)
 
-LATIN_1 = "ISO-8859-1"
 # u.genre order, used when a 100k folder lacks u.genre. TFDS spellings ("Children", "Unknown").
 ML100K_GENRES = ("Unknown", "Action", "Adventure", "Animation", "Children", "Comedy", "Crime", "Documentary",
                  "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller",
                  "War", "Western")
 # How older releases spell genres that TFDS renamed.
 GENRE_SPELLINGS = {"Children's": "Children", "unknown": "Unknown"}
-# ml-1m users.dat stores the occupation as a code; the code is the index in this list (ml-1m README).
-ML1M_OCCUPATIONS = ("other or not specified", "academic/educator", "artist", "clerical/admin",
+# ml-1m users.dat stores the occupation as a code: its index here (ml-1m README, in the TFDS spelling).
+ML1M_OCCUPATIONS = ("other/not specified", "academic/educator", "artist", "clerical/admin",
                     "college/grad student", "customer service", "doctor/health care", "executive/managerial",
                     "farmer", "homemaker", "K-12 student", "lawyer", "programmer", "retired", "sales/marketing",
                     "scientist", "self-employed", "technician/engineer", "tradesman/craftsman", "unemployed",
@@ -45,10 +42,6 @@ ML1M_OCCUPATIONS = ("other or not specified", "academic/educator", "artist", "cl
 _RATING_COLUMNS = [schema.USER_ID, schema.MOVIE_ID, schema.USER_RATING, schema.TIMESTAMP]
 _RATING_DTYPES = {schema.USER_ID: "int64", schema.MOVIE_ID: "int64", schema.USER_RATING: "float32",
                   schema.TIMESTAMP: "int64"}
-
-
-class DataFormatError(ValueError):
-    """A MovieLens file is missing, malformed or inconsistent; the message names file and line."""
 
 
 @dataclass(frozen=True)
@@ -62,69 +55,6 @@ class RawRelease:
     """movie_id, title, release_date (datetime64), genres (list[str], TFDS spelling), imdb_url."""
     users: pd.DataFrame | None
     """user_id, age, gender, occupation, zip_code as written in the file; None without demographics."""
-
-
-class ReleaseFiles:
-    """The files of one release, whether they sit in a folder or inside a zip (read without extracting)."""
-
-    def __init__(self, source: Path) -> None:
-        self.source = source
-        self._zip: zipfile.ZipFile | None = None
-        self._prefix = ""
-        if source.is_dir():
-            self.names = {path.name for path in source.iterdir() if path.is_file()}
-        elif source.is_file() and zipfile.is_zipfile(source):
-            self._zip = zipfile.ZipFile(source)
-            members = [PurePosixPath(name) for name in self._zip.namelist() if not name.endswith("/")]
-            markers = [m for m in members if m.name in ("u.data", "ratings.dat", "ratings.csv")]
-            folder = markers[0].parent if markers else PurePosixPath("")
-            self._prefix = "" if str(folder) == "." else f"{folder}/"
-            self.names = {m.name for m in members if m.parent == folder}
-        else:
-            raise DataFormatError(f"{source} is neither a MovieLens folder nor a zip archive")
-
-    @property
-    def folder_name(self) -> str:
-        """Name of the release folder ("ml-25m"), used to tell the CSV releases apart."""
-        return PurePosixPath(self._prefix).name if self._prefix else self.source.stem
-
-    def label(self, name: str) -> str:
-        """How to name a file in an error message."""
-        return f"{self.source}!{self._prefix}{name}" if self._zip else str(self.source / name)
-
-    @contextmanager
-    def open(self, name: str) -> Iterator[IO[bytes]]:
-        """Binary stream of one file of the release."""
-        if name not in self.names:
-            raise DataFormatError(f"{self.label(name)} is missing")
-        if self._zip is not None:
-            with self._zip.open(self._prefix + name) as stream:
-                yield stream
-        else:
-            with (self.source / name).open("rb") as stream:
-                yield stream
-
-    def read_text(self, name: str, encoding: str) -> str:
-        """A small text file decoded; a UTF-8 file where Latin-1 is expected is accepted with a warning."""
-        with self.open(name) as stream:
-            raw = stream.read()
-        if encoding == LATIN_1 and not raw.isascii():
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                return raw.decode(LATIN_1)
-            logger.warning("%s is UTF-8 rather than the published ISO-8859-1; reading it as UTF-8", self.label(name))
-            return text
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError as error:
-            line = raw[:error.start].count(b"\n") + 1
-            raise DataFormatError(f"{self.label(name)} line {line}: bytes that are not {encoding} "
-                                  f"({raw[error.start:error.start + 4]!r})") from error
-
-    def close(self) -> None:
-        if self._zip is not None:
-            self._zip.close()
 
 
 def detect_release(files: ReleaseFiles) -> str:
@@ -153,42 +83,58 @@ def read_release(files: ReleaseFiles) -> RawRelease:
                       _read_csv_movies(files), None)
 
 
+_CSV_RATINGS_HEADER = "userId,movieId,rating,timestamp"
+
+
 def _read_ratings(files: ReleaseFiles, name: str, sep: str, header: bool) -> pd.DataFrame:
     """user, movie, rating, timestamp in one vectorised pass of the C parser."""
+    label = files.label(name)
+    if header:
+        with files.open(name) as stream:
+            first = stream.readline().decode("utf-8", errors="replace").strip()
+        if first != _CSV_RATINGS_HEADER:
+            raise DataFormatError(f"{label} line 1: expected the header {_CSV_RATINGS_HEADER}, got {first!r}")
     # The C parser takes one-character separators only; "a::b" split on ":" leaves empty odd columns.
-    width = 7 if sep == "::" else 4
-    usecols = [0, 2, 4, 6] if sep == "::" else [0, 1, 2, 3]
-    options = dict(sep=sep[0], header=None, names=range(width), usecols=usecols, skiprows=1 if header else 0,
-                   engine="c")
+    double = sep == "::"
+    width = 7 if double else 4
+    value_columns = [0, 2, 4, 6] if double else [0, 1, 2, 3]
+    options = dict(sep=sep[0], header=None, skiprows=1 if header else 0, engine="c")
+    dtypes = {i: "int64" if i in value_columns and i != value_columns[2] else "float64" for i in range(width)}
     try:
         with files.open(name) as stream:
-            frame = pd.read_csv(stream, dtype={c: "float64" if i == 2 else "int64" for i, c in enumerate(usecols)},
-                                **options)
+            frame = pd.read_csv(stream, dtype=dtypes, **options)
     except (ValueError, pd.errors.ParserError) as error:
-        raise DataFormatError(_locate_bad_rating_line(files, name, options, header, error)) from error
-    frame.columns = _RATING_COLUMNS
-    frame = frame.astype(_RATING_DTYPES)
+        raise DataFormatError(_locate_bad_rating_line(files, name, options, header, width, error)) from error
+    if frame.shape[1] != width or (double and frame[[1, 3, 5]].notna().any().any()):
+        raise DataFormatError(f"{label} line {1 + header}: expected user, movie, rating and timestamp "
+                              f"separated by {sep!r}")
+    frame = frame[value_columns].set_axis(_RATING_COLUMNS, axis=1).astype(_RATING_DTYPES)
     bad = ~frame[schema.USER_RATING].between(0.5, 5.0)
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataFormatError(f"{files.label(name)} line {row + 1 + header}: rating "
+        raise DataFormatError(f"{label} line {row + 1 + header}: rating "
                               f"{frame[schema.USER_RATING].iloc[row]} is outside 0.5..5")
     return frame
 
 
-def _locate_bad_rating_line(files: ReleaseFiles, name: str, options: dict, header: bool, error: Exception) -> str:
+def _locate_bad_rating_line(files: ReleaseFiles, name: str, options: dict, header: bool, width: int,
+                            error: Exception) -> str:
     """Read the file again as text (slow, only after a failure) to say which line is wrong."""
+    label = files.label(name)
     if isinstance(error, pd.errors.ParserError):
-        return f"{files.label(name)}: malformed line ({error})"
+        return f"{label}: malformed line ({str(error).strip()})"
     with files.open(name) as stream:
         text = pd.read_csv(stream, dtype=str, keep_default_na=False, skip_blank_lines=False, **options)
-    numeric = text.apply(lambda column: pd.to_numeric(column, errors="coerce"))
+    if text.shape[1] != width:
+        return f"{label} line {1 + header}: expected {width} fields separated by {options['sep']!r}, got {text.shape[1]}"
+    values = text.iloc[:, ::2] if width == 7 else text
+    numeric = values.apply(lambda column: pd.to_numeric(column, errors="coerce"))
     bad_rows = np.flatnonzero(numeric.isna().any(axis=1).to_numpy())
     if len(bad_rows) == 0:
-        return f"{files.label(name)}: unreadable ratings ({error})"
+        return f"{label}: unreadable ratings ({error})"
     row = int(bad_rows[0])
-    return (f"{files.label(name)} line {row + 1 + header}: expected four numbers "
-            f"(user, movie, rating, timestamp), got {'|'.join(text.iloc[row])!r}")
+    return (f"{label} line {row + 1 + header}: expected four numbers (user, movie, rating, timestamp), "
+            f"got {' '.join(values.iloc[row])!r}")
 
 
 def _split_lines(text: str, sep: str, fields: int, label: str) -> list[tuple[int, list[str]]]:

@@ -23,7 +23,8 @@ from movierec.evaluation.metrics import (
     NO_ITEM, average_precision_at_k, ndcg_at_k, precision_at_k, recall_at_k, rmse, target_ranks, top_k_indices,
 )
 from movierec.evaluation.queries import (
-    ModelFactory, column_lookup, fit_timed, histories_by_user, history_mask, scored_batches,
+    ModelFactory, build, column_lookup, fit_timed, histories_by_user, history_mask, is_item_scorer,
+    is_rating_predictor, scored_batches,
     user_features,
 )
 from movierec.models.base import ItemScorer, RatingPredictor, UserQuery
@@ -47,11 +48,11 @@ def tfrs_protocol(ratings: pd.DataFrame, movies: pd.DataFrame, models: Mapping[s
     targets_by_user = histories_by_user(split.test)
     results = {}
     for name, factory in models.items():
-        model, seconds = fit_timed(factory, split.train, movies)
-        row: dict[str, float] = {"train_seconds": seconds}
-        if isinstance(model, ItemScorer):
+        model = build(factory)
+        row: dict[str, float] = {"train_seconds": fit_timed(model, split.train, movies)}
+        if is_item_scorer(model):
             row |= _factorized_top_k(model, queries, targets_by_user, ks)
-        if isinstance(model, RatingPredictor):
+        if is_rating_predictor(model):
             row["rmse"] = _rating_rmse(model, queries, [targets_by_user[q.user_id] for q in queries])
         results[name] = row
         logger.info("tfrs protocol, %s: %s", name, row)
@@ -115,10 +116,11 @@ def top_n_protocol(ratings: pd.DataFrame, movies: pd.DataFrame, models: Mapping[
     queries = [UserQuery(history=histories.get(u, {}), user_id=u, features=features.get(u, {})) for u in users]
     results = {}
     for name, factory in models.items():
-        model, seconds = fit_timed(factory, split.train, movies)
-        if not isinstance(model, ItemScorer):
+        model = build(factory)
+        if not is_item_scorer(model):
             logger.info("top-n protocol: %s is not an ItemScorer, no row", name)
             continue
+        seconds = fit_timed(model, split.train, movies)
         sums = dict.fromkeys((f"precision_at_{k}", f"recall_at_{k}", f"ndcg_at_{k}", f"map_at_{k}"), 0.0)
         for user, recommended in zip(users, _top_n_movie_ids(model, queries, k)):
             relevant = relevant_by_user[user].keys()
@@ -161,17 +163,17 @@ def new_users_protocol(ratings: pd.DataFrame, movies: pd.DataFrame, models: Mapp
         logger.info("new-users protocol, H=%d: %d users, %d skipped with <= %d ratings", h, len(queries), skipped, h)
     results = {}
     for name, factory in models.items():
-        model, seconds = fit_timed(factory, split.train, movies)
-        row: dict[str, float] = {"train_seconds": seconds}
+        model = build(factory)
+        row: dict[str, float] = {"train_seconds": fit_timed(model, split.train, movies)}
         for h, (queries, tests, skipped) in cases.items():
             row[f"users_h{h}"], row[f"skipped_users_h{h}"] = len(queries), skipped
             if not queries:
                 continue
-            if isinstance(model, ItemScorer):
+            if is_item_scorer(model):
                 lists = _top_n_movie_ids(model, queries, k)
                 row[f"precision_at_{k}_h{h}"] = float(np.mean([precision_at_k(r, t.keys(), k) for r, t in zip(lists, tests)]))
                 row[f"ndcg_at_{k}_h{h}"] = float(np.mean([ndcg_at_k(r, t.keys(), k) for r, t in zip(lists, tests)]))
-            if isinstance(model, RatingPredictor):
+            if is_rating_predictor(model):
                 row[f"rmse_h{h}"] = _rating_rmse(model, queries, tests)
         results[name] = row
         logger.info("new-users protocol, %s: %s", name, row)

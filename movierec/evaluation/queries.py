@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from movierec.data import schema
-from movierec.models.base import ItemScorer, RatingPredictor, UserQuery
+from movierec.models.base import ItemScorer, UserQuery
 
 ModelFactory = Callable[[], Any]
 """Builds a fresh, untrained model; protocols train one per split."""
@@ -46,14 +46,32 @@ def user_features(ratings: pd.DataFrame) -> dict[int, dict[str, Any]]:
     return {int(user_id): row for user_id, row in zip(first.index, first.to_dict(orient="records"))}
 
 
-def fit_timed(factory: ModelFactory, train: pd.DataFrame, movies: pd.DataFrame) -> tuple[Any, float]:
-    """A freshly built model fitted on ``train`` and the wall-clock seconds the fit took."""
+def is_item_scorer(model: Any) -> bool:
+    """Whether ``model`` implements :class:`ItemScorer`, judged on its class.
+
+    ``isinstance`` against a runtime protocol reads every member, and an untrained model may
+    refuse to answer ``movie_ids``; the class says the same without asking."""
+    return all(hasattr(type(model), member) for member in ("fit", "score_items", "movie_ids"))
+
+
+def is_rating_predictor(model: Any) -> bool:
+    """Whether ``model`` implements :class:`RatingPredictor`, judged on its class (see is_item_scorer)."""
+    return all(hasattr(type(model), member) for member in ("fit", "predict_ratings"))
+
+
+def build(factory: ModelFactory) -> Any:
+    """A fresh untrained model, refused unless it plays a role the protocols can judge."""
     model = factory()
-    if not isinstance(model, (ItemScorer, RatingPredictor)):
+    if not (is_item_scorer(model) or is_rating_predictor(model)):
         raise ValueError(f"{type(model).__name__} is neither an ItemScorer nor a RatingPredictor")
+    return model
+
+
+def fit_timed(model: Any, train: pd.DataFrame, movies: pd.DataFrame) -> float:
+    """Fit ``model`` on ``train``; the wall-clock seconds the fit took."""
     started = time.perf_counter()
     model.fit(train, movies)
-    return model, time.perf_counter() - started
+    return time.perf_counter() - started
 
 
 def column_lookup(movie_ids: np.ndarray) -> dict[int, int]:

@@ -29,7 +29,7 @@ from movierec.models import registry
 
 logger = logging.getLogger(__name__)
 
-SEED = 42
+DEFAULT_SEED = 42
 PROTOCOL_FUNCTIONS: dict[str, Callable[..., dict[str, dict[str, float]]]] = {
     "tfrs": tfrs_protocol, "top_n": top_n_protocol, "new_users": new_users_protocol,
 }
@@ -50,18 +50,18 @@ def _dataset_summary(movielens: Any, ratings: pd.DataFrame, movies: pd.DataFrame
             "ratings": len(ratings), "users": int(ratings[schema.USER_ID].nunique()), "movies": len(movies)}
 
 
-def _extra_rows(ratings: pd.DataFrame, movies: pd.DataFrame, out_dir: Path, quick: bool) -> dict[str, dict[str, float]]:
-    """Rows from the modules' own report helpers (DCN mean ± std, heatmap) when they are registered."""
-    rows: dict[str, dict[str, float]] = {}
-    for name, function_path in registry.EXTRA_REPORTS.items():
-        helper = registry.import_object(function_path)
-        logger.info("extra report %s (%s)", name, function_path)
-        rows |= helper(ratings, movies, out_dir, quick=quick, seed=SEED)
-    return rows
+def _extra_rows(name: str, ratings: pd.DataFrame, movies: pd.DataFrame, out_dir: Path, quick: bool,
+                seed: int) -> dict[str, dict[str, float]]:
+    """Rows from a module's own report helper (DCN mean ± std, heatmap), see registry.EXTRA_REPORTS."""
+    helper = registry.import_object(registry.EXTRA_REPORTS[name])
+    return helper(ratings, movies, out_dir, quick=quick, seed=seed)
 
 
-def run_report(movielens: Any, models: Sequence[str], out_dir: Path, *, quick: bool) -> dict[str, Any]:
-    """Evaluate the registered ``models`` (stable names) under all three protocols.
+def run_report(movielens: Any, models: Sequence[str] | None, out_dir: Path, *, quick: bool,
+               seed: int = DEFAULT_SEED) -> dict[str, Any]:
+    """Evaluate the registered ``models`` under all three protocols, each seeded with ``seed``.
+
+    ``models`` are names from ``registry.MODELS`` or ``registry.EXTRA_REPORTS``; None means all of them.
 
     ``movielens`` is what :func:`movierec.data.loaders.load_movielens` returns (``.ratings``,
     ``.movies``). Returns and writes ``{protocol: {model: {metric: value}}, "metadata": {...}}``.
@@ -69,23 +69,28 @@ def run_report(movielens: Any, models: Sequence[str], out_dir: Path, *, quick: b
     """
     started = time.perf_counter()
     ratings, movies = movielens.ratings, movielens.movies
-    factories = {name: registry.spec(name).factory(quick=quick) for name in models}
+    names = [*registry.MODELS, *registry.EXTRA_REPORTS] if models is None else list(models)
+    model_names = [name for name in names if name not in registry.EXTRA_REPORTS]
+    factories = {name: registry.spec(name).factory(quick=quick) for name in model_names}
     out_dir.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, dict[str, float]]] = {protocol: {} for protocol in PROTOCOLS}
-    cells = [(protocol, name) for protocol in PROTOCOLS for name in models]
+    cells = [(protocol, name) for protocol in PROTOCOLS for name in model_names]
+    cells += [("tfrs", name) for name in names if name in registry.EXTRA_REPORTS]  # their rows are RMSE rows
     for protocol, name in tqdm(cells, desc="report (protocol, model)", unit="cell"):
-        results[protocol] |= PROTOCOL_FUNCTIONS[protocol](ratings, movies, {name: factories[name]}, seed=SEED)
-    results["tfrs"] |= _extra_rows(ratings, movies, out_dir, quick)
+        if name in factories:
+            results[protocol] |= PROTOCOL_FUNCTIONS[protocol](ratings, movies, {name: factories[name]}, seed=seed)
+        else:
+            results[protocol] |= _extra_rows(name, ratings, movies, out_dir, quick, seed)
 
-    baselines = {name for name in models if registry.spec(name).baseline}
+    baselines = {name for name in model_names if registry.spec(name).baseline}
     plots = [path for protocol in PROTOCOLS
              if (path := comparison_plot(protocol, results[protocol], baselines, out_dir)) is not None]
     plot_names = sorted({p.name for p in plots} | {p.name for p in out_dir.glob("*.png")})
     metadata = {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "dataset": _dataset_summary(movielens, ratings, movies),
-        "seeds": {protocol: SEED for protocol in PROTOCOLS},
-        "configs": {name: dataclasses.asdict(registry.spec(name).build_config(quick=quick)) for name in models},
+        "seeds": {protocol: seed for protocol in PROTOCOLS},
+        "configs": {name: dataclasses.asdict(registry.spec(name).build_config(quick=quick)) for name in model_names},
         "baselines": sorted(baselines),
         "cpu_cores": os.cpu_count(),
         "git_commit": _git_commit(),

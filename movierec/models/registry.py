@@ -62,6 +62,10 @@ MODELS: dict[str, ModelSpec] = {
                             baseline=True),
     "bias": ModelSpec("movierec.models.bias:BiasModel", "movierec.models.bias:BiasConfig", baseline=True),
     "ease": ModelSpec("movierec.models.ease:EaseModel", "movierec.models.ease:EaseConfig", baseline=True),
+    # Short new-user histories want a far stronger penalty than the top-n split (scripts/tune.py chose
+    # l2=3200 on new-users validation users, l2=400 on the top-n validation split): both are reference rows.
+    "ease_new_users": ModelSpec("movierec.models.ease:EaseModel", "movierec.models.ease:EaseConfig",
+                                settings={"l2": 3200.0}, baseline=True),
     # The TFRS models (retrieval, id_retrieval, ranking, multitask rows, dcn) are registered here by their owner.
 }
 

@@ -56,10 +56,13 @@ class HistoryRetrievalConfig:
     """Longest history seen in training (lengths are log-uniform in 1..max_history); serving takes any length."""
     max_targets_per_user: int = 0
     """Cap on targets per user per epoch (0: all), to stop heavy raters dominating."""
+    balance_users: bool = False
+    """Weight each target by 1 / (its user's target count), so heavy raters do not dominate the loss."""
     mask_history_in_loss: bool = True
     """Exclude the history's movies from each row's softmax: they are never recommended back."""
     learning_rate: float = 0.002
-    batch_size: int = 512
+    users_per_batch: int = 32
+    """Users per training step (each brings one sampled history and all its targets)."""
     epochs: int = 15
     early_stopping_patience: int = 0
     """Stop when the training loss has not improved for this many epochs (0: run all epochs)."""
@@ -73,7 +76,7 @@ class HistoryRetrievalConfig:
         return cls(**{**values, "hidden_units": tuple(values.get("hidden_units", cls.hidden_units))})
 
 
-_TRAIN_SIGNATURE = {**history_signature(), "target_movie": tf.TensorSpec([None], tf.int32)}
+_TRAIN_SIGNATURE = {**history_signature(), **training.TARGET_SIGNATURE}
 
 
 class _HistoryTwoTower(tfrs.Model):
@@ -98,7 +101,8 @@ class _HistoryTwoTower(tfrs.Model):
         return tf.concat([self.candidate_tower(self._all_movies), self.movie_bias(self._all_movies)], axis=1)
 
     def compute_loss(self, features: dict[str, tf.Tensor], training: bool = False) -> tf.Tensor:
-        queries = self.query(features, training=training)
+        owners = features["target_owner"]
+        queries = tf.gather(self.query(features, training=training), owners)
         catalog = self.catalog()
         targets = features["target_movie"]
         rows = tf.shape(queries)[0]
@@ -107,8 +111,12 @@ class _HistoryTwoTower(tfrs.Model):
         own_positive_only = tf.cast(tf.eye(rows), tf.bool)  # in-batch block: only the row's own target
         catalog_mask = tf.ones([rows, self.movie_count], tf.bool)
         if self.config.mask_history_in_loss:
-            catalog_mask = history_mask(features["history_movie"], self.movie_count)
-        return self.task(queries, candidates, candidate_ids=ids, compute_metrics=False,
+            catalog_mask = tf.gather(history_mask(features["history_movie"], self.movie_count), owners)
+        weights = None
+        if self.config.balance_users:  # every user counts the same, however many targets they have
+            per_owner = tf.gather(tf.math.bincount(owners, dtype=tf.float32), owners)
+            weights = 1.0 / per_owner
+        return self.task(queries, candidates, candidate_ids=ids, compute_metrics=False, sample_weight=weights,
                          score_mask=tf.concat([own_positive_only, catalog_mask], axis=1))
 
 
@@ -147,8 +155,8 @@ class HistoryRetrieval:
                                           demographics_dropout=config.demographics_dropout)
         self._net = _HistoryTwoTower(self._vocabulary, config)
         self._net.compile(optimizer=tf.keras.optimizers.Adam(config.learning_rate))
-        dataset = training.batches(sampler.epoch, config.seed, config.batch_size, _TRAIN_SIGNATURE)
-        self.history = training.fit(self._net, dataset, steps_per_epoch=sampler.steps_per_epoch(config.batch_size),
+        dataset = training.batches(sampler, config.seed, config.users_per_batch, _TRAIN_SIGNATURE)
+        self.history = training.fit(self._net, dataset, steps_per_epoch=sampler.steps_per_epoch(config.users_per_batch),
                                     epochs=config.epochs,
                                     early_stopping_patience=config.early_stopping_patience,
                                     tensorboard_dir=config.tensorboard_dir, verbose=config.verbose)

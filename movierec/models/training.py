@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ def require_columns(frame: pd.DataFrame, columns: tuple[str, ...], what: str) ->
 
 
 class HistorySampler:
-    """Turns training ratings into (history, target) rows, with a fresh random split per epoch."""
+    """Turns training ratings into simulated new users: a fresh history/target split per epoch."""
 
     def __init__(self, ratings: pd.DataFrame, vocabulary: MovieVocabulary, *, max_history: int,
                  max_targets_per_user: int, demographics_dropout: float) -> None:
@@ -74,54 +74,68 @@ class HistorySampler:
                                demographic_indices(features)))
         if not self.users:
             raise ValueError("no training user has two or more ratings of known movies")
-        self.rating_count = sum(len(movies) for _, movies, _, _ in self.users)
+        
+    def steps_per_epoch(self, users_per_batch: int) -> int:
+        """Batches per Keras epoch: every training user once."""
+        return -(-len(self.users) // users_per_batch)
 
-    def steps_per_epoch(self, batch_size: int) -> int:
-        """Batches per Keras epoch: about one pass over the ratings (a split's targets are fewer)."""
-        return -(-self.rating_count // batch_size)
+    def user_batches(self, rng: np.random.Generator, users_per_batch: int) -> Iterator[Batch]:
+        """One epoch of batches, each holding ``users_per_batch`` users with a fresh history/target split.
 
-    def epoch(self, rng: np.random.Generator) -> Batch:
-        """All rows of one epoch, shuffled. History length is log-uniform in 1..max_history."""
-        parts: dict[str, list[np.ndarray]] = {k: [] for k in ("user_id", "history_movie", "history_rating",
-                                                               "demographics", "target_movie", "target_rating")}
-        for user, movies, stars, demographics in self.users:
-            order = rng.permutation(len(movies))
-            longest = min(len(movies) - 1, self.max_history)
-            length = int(np.clip(np.round(np.exp(rng.uniform(0.0, np.log(longest + 0.5)))), 1, longest))
-            given, rest = order[:length], order[length:]
-            if self.max_targets_per_user:
-                rest = rest[: self.max_targets_per_user]
-            history_movie = np.zeros(self.max_history, np.int32)
-            history_rating = np.zeros(self.max_history, np.float32)
-            history_movie[:length], history_rating[:length] = movies[given], stars[given]
-            known = demographics if rng.random() >= self.demographics_dropout else np.zeros_like(demographics)
-            count = len(rest)
-            parts["user_id"].append(np.full(count, user, np.int64))
-            parts["history_movie"].append(np.broadcast_to(history_movie, (count, self.max_history)))
-            parts["history_rating"].append(np.broadcast_to(history_rating, (count, self.max_history)))
-            parts["demographics"].append(np.broadcast_to(known, (count, 3)))
-            parts["target_movie"].append(movies[rest])
-            parts["target_rating"].append(stars[rest])
-        rows = {k: np.concatenate(v) for k, v in parts.items()}
-        shuffle = rng.permutation(len(rows["target_movie"]))
-        return {k: v[shuffle] for k, v in rows.items()}
+        A batch carries one history per user (``history_*``, ``demographics``, ``user_id``) and all of
+        that user's targets flattened (``target_*``), with ``target_owner`` pointing at the user's row,
+        so a history is encoded once however many targets it has. History length is log-uniform in
+        1..max_history: short histories, the bot's usual case, are sampled as often as long ones.
+        """
+        order = rng.permutation(len(self.users))
+        for start in range(0, len(order), users_per_batch):
+            chosen = order[start:start + users_per_batch]
+            history_movie = np.zeros((len(chosen), self.max_history), np.int32)
+            history_rating = np.zeros((len(chosen), self.max_history), np.float32)
+            demographics = np.zeros((len(chosen), 3), np.int32)
+            user_ids = np.zeros(len(chosen), np.int64)
+            targets: list[np.ndarray] = []
+            target_stars: list[np.ndarray] = []
+            owners: list[np.ndarray] = []
+            for row, user_index in enumerate(chosen):
+                user, movies, stars, known = self.users[user_index]
+                shuffled = rng.permutation(len(movies))
+                longest = min(len(movies) - 1, self.max_history)
+                length = int(np.clip(np.round(np.exp(rng.uniform(0.0, np.log(longest + 0.5)))), 1, longest))
+                given, rest = shuffled[:length], shuffled[length:]
+                if self.max_targets_per_user:
+                    rest = rest[: self.max_targets_per_user]
+                history_movie[row, :length], history_rating[row, :length] = movies[given], stars[given]
+                if rng.random() >= self.demographics_dropout:
+                    demographics[row] = known
+                user_ids[row] = user
+                targets.append(movies[rest])
+                target_stars.append(stars[rest])
+                owners.append(np.full(len(rest), row, np.int32))
+            yield {"user_id": user_ids, "history_movie": history_movie, "history_rating": history_rating,
+                   "demographics": demographics, "target_movie": np.concatenate(targets),
+                   "target_rating": np.concatenate(target_stars), "target_owner": np.concatenate(owners)}
 
 
-def batches(make_epoch: Callable[[np.random.Generator], Batch], seed: int, batch_size: int,
+TARGET_SIGNATURE = {"target_movie": tf.TensorSpec([None], tf.int32),
+                    "target_rating": tf.TensorSpec([None], tf.float32),
+                    "target_owner": tf.TensorSpec([None], tf.int32),
+                    "user_id": tf.TensorSpec([None], tf.int64)}
+
+
+def batches(sampler: HistorySampler, seed: int, users_per_batch: int,
             signature: dict[str, tf.TensorSpec]) -> tf.data.Dataset:
-    """An endless, seeded stream of batches; each pass draws a fresh epoch of rows.
+    """An endless, seeded stream of user batches (see :meth:`HistorySampler.user_batches`).
 
-    Epochs of random splits differ in length, so Keras is given ``steps_per_epoch`` (see :func:`fit`)
-    instead of counting batches until the stream ends.
+    Batches differ in size, so Keras is given ``steps_per_epoch`` (see :func:`fit`) instead of
+    counting batches until the stream ends.
     """
 
     def generate() -> Iterator[Batch]:
         rng = np.random.default_rng(seed)
         while True:
-            rows = make_epoch(rng)
-            total = len(next(iter(rows.values())))
-            for start in range(0, total, batch_size):
-                yield {k: rows[k][start:start + batch_size] for k in signature}
+            for batch in sampler.user_batches(rng, users_per_batch):
+                yield {k: batch[k] for k in signature}
 
     return tf.data.Dataset.from_generator(generate, output_signature=signature).prefetch(2)
 

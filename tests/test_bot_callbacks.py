@@ -1,0 +1,65 @@
+"""The callback_data codec: compact, round-trips, and refuses anything it did not produce."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.conversation import callbacks as cb
+from movierec.data.schema import GENRES
+
+movie_ids = st.integers(1, cb.MAX_MOVIE_ID)
+actions = st.one_of(
+    st.builds(cb.Rate, movie_ids, st.integers(1, 10)),
+    st.builds(cb.ShowMovie, movie_ids),
+    st.builds(cb.Unrate, movie_ids),
+    st.builds(cb.Similar, movie_ids),
+    st.builds(cb.NotInterested, movie_ids),
+    st.builds(cb.Onboard, movie_ids, st.integers(0, 10), st.integers(0, cb.MAX_PAGE)),
+    st.builds(cb.More, st.integers(1, cb.MAX_PICKS), st.integers(1, cb.MAX_PAGE), st.sampled_from((None, *GENRES))),
+    st.builds(cb.RatingsPage, st.integers(0, cb.MAX_PAGE)),
+    st.builds(cb.Forget, st.integers(1, 2**53), st.integers(0, 2**34), st.booleans()),
+)
+
+
+@given(actions)
+def test_every_action_round_trips_within_64_bytes(action: cb.Action) -> None:
+    data = cb.encode(action)
+    assert len(data.encode("utf-8")) <= cb.MAX_BYTES
+    assert cb.decode(data) == action
+
+
+@given(st.one_of(st.none(), st.text(max_size=80), st.binary(max_size=80).map(lambda b: b.decode("latin-1"))))
+def test_decode_never_raises(data: str | None) -> None:
+    result = cb.decode(data)
+    assert result is None or cb.encode(result) == data
+
+
+@given(actions, st.data())
+def test_truncated_data_is_refused_or_is_another_valid_action(action: cb.Action, data: st.DataObject) -> None:
+    encoded = cb.encode(action)
+    cut = data.draw(st.integers(0, len(encoded) - 1))
+    decoded = cb.decode(encoded[:cut])
+    assert decoded is None or cb.encode(decoded) == encoded[:cut]
+
+
+def test_examples() -> None:
+    assert cb.encode(cb.Rate(242, 9)) == "1|r|242|9"
+    assert cb.encode(cb.More(5, 2, "Sci-Fi")) == "1|m|5|2|15"
+    assert cb.decode("1|x|50") == cb.NotInterested(50)
+
+
+@pytest.mark.parametrize("data", [
+    "", "1", "1|", "1|r", "1|r|242", "1|r|242|0", "1|r|242|11", "1|r|0|5", "1|r|-5|5", "1|r|+5|5", "1|r|05|5",
+    "1|r|242|9|", "2|r|242|9", "0|r|242|9", "1|R|242|9", "1|r| 242|9", "1|r|242|9\n", "1|q|1",
+    "1|m|0|1|-", "1|m|11|1|-", "1|m|5|0|-", "1|m|5|1|21", "1|o|1|11|0", "1|f|0|5|y", "1|f|5|5|maybe",
+    "1|r|٢٤٢|9", "1|r|" + "9" * 60,
+])
+def test_forged_or_stale_data_decodes_to_none(data: str) -> None:
+    assert cb.decode(data) is None
+
+
+def test_encoding_an_out_of_range_action_is_a_programming_error() -> None:
+    with pytest.raises(ValueError):
+        cb.encode(cb.Rate(1, 11))

@@ -1,0 +1,252 @@
+"""Whole conversations through the real python-telegram-bot Application, over HTTP, against the Bot
+API emulator; each checks the replies *and* the database."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+
+from db import access
+from tests.bot_support import (ADMIN_ID, ALICE, BOB, RunningBot, database_url, emulator,  # noqa: F401
+                               migrated_database, running_bot, served, services)
+from tests.emulator import BotOutput, TgUser
+
+pytestmark = pytest.mark.realdata
+
+
+def stored_ratings(bot: RunningBot, user: TgUser) -> dict[int, float]:
+    with bot.sessions().begin() as session:
+        return access.get_ratings(session, user.id)
+
+
+ACKNOWLEDGED = re.compile(r"^✓ (.+) — [★½☆]+ ([0-9.]+)", re.MULTILINE)
+
+
+def assert_every_acknowledged_rating_is_stored(bot: RunningBot, user: TgUser) -> None:
+    """The bot's promise: a "✓ title — stars" it showed is exactly what the database holds."""
+    catalog = bot.services.holder.current.catalog
+    movie_of = dict(zip(catalog["display_title"], catalog["movie_id"], strict=True))
+    acknowledged = {movie_of[title]: float(value)
+                    for output in bot.emulator.outputs(user.id) for title, value in ACKNOWLEDGED.findall(output.text)}
+    assert acknowledged, "the test expected acknowledged ratings"
+    stored = stored_ratings(bot, user)
+    assert {movie: stored.get(movie) for movie in acknowledged} == acknowledged
+
+
+async def say(bot: RunningBot, user: TgUser, text: str, replies: int = 1) -> list[BotOutput]:
+    await bot.emulator.send_text(user, text)
+    return await bot.emulator.wait_for_replies(user.id, replies)
+
+
+async def press(bot: RunningBot, user: TgUser, message: BotOutput, data: str, replies: int = 1) -> list[BotOutput]:
+    query_id = await bot.emulator.press_button(user, message, data)
+    outputs = await bot.emulator.wait_for_replies(user.id, replies)
+    await bot.emulator.wait_for_callback_answer(query_id)
+    return outputs
+
+
+async def assert_quiet(bot: RunningBot, chat_id: int, seconds: float = 0.3) -> None:
+    await asyncio.sleep(seconds)
+    assert bot.emulator.pending(chat_id) == []
+
+
+async def test_start_up_registers_commands_and_uses_the_api_url(running_bot: RunningBot) -> None:
+    methods = running_bot.emulator.methods_called()
+    assert "getMe" in methods and "setMyCommands" in methods
+    names = {c["command"] for c in running_bot.emulator.commands}
+    assert {"start", "recommend", "myratings", "forget", "help"} <= names
+    assert "stats" not in names  # admin commands stay out of the public menu
+
+
+async def test_onboarding_with_buttons_reaches_recommend(running_bot: RunningBot) -> None:
+    welcome, card = await say(running_bot, ALICE, "/start", replies=2)
+    assert "Hi Alice" in welcome.text
+    assert "0/5 rated" in card.text
+    first_title = card.text.splitlines()[0]
+    # "haven't seen" moves on without storing anything
+    skipped, card = await press(running_bot, ALICE, card, card.button("Haven't seen"), replies=2)
+    assert skipped.method == "editMessageText" and "not seen" in skipped.text
+    assert card.text.splitlines()[0] != first_title
+    assert stored_ratings(running_bot, ALICE) == {}
+    for stars in (5, 4, 3, 4):
+        confirmation, card = await press(running_bot, ALICE, card, card.button(f"{stars}★"), replies=2)
+        assert confirmation.method == "editMessageText" and "✓" in confirmation.text
+    assert len(stored_ratings(running_bot, ALICE)) == 4
+    confirmation, wrap_up = await press(running_bot, ALICE, card, card.button("2★"), replies=2)
+    assert "/recommend" in wrap_up.text
+    assert sorted(stored_ratings(running_bot, ALICE).values()) == [2.0, 3.0, 4.0, 4.0, 5.0]
+    welcome_back = await say(running_bot, ALICE, "/start", replies=2)
+    assert_every_acknowledged_rating_is_stored(running_bot, ALICE)
+    assert "Welcome back, Alice! You've rated 5 movies." in welcome_back[0].text
+
+
+async def test_rating_by_message_with_hard_titles(running_bot: RunningBot) -> None:
+    (reply,) = await say(running_bot, ALICE, "Alien 3 2")
+    assert "Alien 3 (1992)" in reply.text and "★★☆☆☆ 2" in reply.text
+    (reply,) = await say(running_bot, ALICE, "the godfather - 4/5, heat 3")
+    assert "The Godfather (1972)" in reply.text and "Heat (1995)" in reply.text
+    (reply,) = await say(running_bot, ALICE, "2001: A Space Odyssey 5\n12 Angry Men 4\nApollo 13 4.5\n8 1/2 5")
+    for title in ("2001: A Space Odyssey (1968)", "12 Angry Men (1957)", "Apollo 13 (1995)", "8 1/2 (1963)"):
+        assert title in reply.text
+    assert stored_ratings(running_bot, ALICE) == {665: 2.0, 127: 4.0, 273: 3.0, 135: 5.0, 178: 4.0, 28: 4.5,
+                                                  1021: 5.0}
+    (reply,) = await say(running_bot, ALICE, "Heat: 4.5")
+    assert "(was ★★★☆☆ 3)" in reply.text
+    assert stored_ratings(running_bot, ALICE)[273] == 4.5
+    assert_every_acknowledged_rating_is_stored(running_bot, ALICE)
+
+
+async def test_title_alone_shows_a_card_and_invalid_values_are_explained(running_bot: RunningBot) -> None:
+    (card,) = await say(running_bot, ALICE, "Toy Story")
+    assert card.text.startswith("Toy Story (1995)")
+    (confirmation,) = await press(running_bot, ALICE, card, card.button("4★"))
+    assert confirmation.method == "editMessageText" and confirmation.message_id == card.message_id
+    assert stored_ratings(running_bot, ALICE) == {1: 4.0}
+    (reply,) = await say(running_bot, ALICE, "Fargo 7")
+    assert "outside the scale" in reply.text
+    (reply,) = await say(running_bot, ALICE, "hello there, how are you")
+    assert "Fargo 5" in reply.text  # the helpful example
+    assert stored_ratings(running_bot, ALICE) == {1: 4.0}
+
+
+async def test_ambiguous_title_is_resolved_by_a_button(running_bot: RunningBot) -> None:
+    (question,) = await say(running_bot, ALICE, "star trek - 4/5")
+    assert "which one did you mean?" in question.text
+    assert stored_ratings(running_bot, ALICE) == {}  # never rated silently
+    (confirmation,) = await press(running_bot, ALICE, question, question.button("Star Trek IV"))
+    assert "Star Trek IV: The Voyage Home (1986)" in confirmation.text
+    assert stored_ratings(running_bot, ALICE) == {230: 4.0}
+    (question,) = await say(running_bot, ALICE, "batman 3")  # 3 stars, or Batman Forever? ask
+    (card,) = await press(running_bot, ALICE, question, question.button("Batman Forever"))
+    assert card.method == "sendMessage" and card.text.startswith("Batman Forever (1995)")
+    await press(running_bot, ALICE, card, card.button("2★"))
+    assert stored_ratings(running_bot, ALICE) == {230: 4.0, 29: 2.0}
+    assert_every_acknowledged_rating_is_stored(running_bot, ALICE)
+
+
+async def test_recommend_buttons_rate_dismiss_and_more(running_bot: RunningBot) -> None:
+    await say(running_bot, ALICE, "Star Wars 5, Empire Strikes Back 5, Return of the Jedi 4.5, Raiders of the Lost Ark 4")
+    header, *cards, footer = await say(running_bot, ALICE, "/recommend", replies=7)
+    assert "personal picks" in header.text and len(cards) == 5
+    assert all("You'd rate it about" in c.text for c in cards)
+    first_ids = [int(c.button("1★").split("|")[2]) for c in cards]
+    (dismissed,) = await press(running_bot, ALICE, cards[0], cards[0].button("Not interested"))
+    assert "won't suggest it again" in dismissed.text
+    await press(running_bot, ALICE, cards[1], cards[1].button("4★"))
+    assert stored_ratings(running_bot, ALICE)[first_ids[1]] == 4.0
+    _, *more_cards, _ = await press(running_bot, ALICE, footer, footer.button("More"), replies=7)
+    more_ids = [int(c.button("1★").split("|")[2]) for c in more_cards]
+    assert more_cards[0].text.startswith("6.") and not set(more_ids) & set(first_ids[:2])
+    _, *again, _ = await say(running_bot, ALICE, "/recommend 10", replies=12)
+    again_ids = [int(c.button("1★").split("|")[2]) for c in again]
+    assert first_ids[0] not in again_ids and first_ids[1] not in again_ids
+    with running_bot.sessions().begin() as session:
+        assert access.dismissed_movie_ids(session, ALICE.id) == {first_ids[0]}
+        assert access.count_rows_for_user(session, ALICE.id)["impressions"] == 20
+    assert_every_acknowledged_rating_is_stored(running_bot, ALICE)
+
+
+async def test_few_ratings_get_generic_picks_and_a_genre(running_bot: RunningBot) -> None:
+    header, *cards, _ = await say(running_bot, BOB, "/recommend 3 comedy", replies=5)
+    assert "generic" in header.text and "in Comedy" in header.text
+    assert all("Comedy" in c.text for c in cards)
+    (reply,) = await say(running_bot, BOB, "/recommend 3 spaghetti")
+    assert "I don't know the genre" in reply.text
+
+
+async def test_myratings_pages_newest_first(running_bot: RunningBot) -> None:
+    titles = ["Fargo", "Heat", "Casablanca", "Toy Story", "Seven", "Alien", "Aliens", "Jaws", "Vertigo",
+              "Psycho", "Clerks", "Braveheart"]
+    for title in titles:
+        await say(running_bot, ALICE, f"{title} 4")
+    first, = await say(running_bot, ALICE, "/myratings")
+    assert "Your ratings (12)" in first.text and "page 1 of 2" in first.text
+    assert first.text.splitlines()[1].endswith("Braveheart (1995)")  # newest first
+    second, = await press(running_bot, ALICE, first, first.button("Older"))
+    assert second.method == "editMessageText" and "page 2 of 2" in second.text
+    assert len(second.text.splitlines()) == 3 and second.text.splitlines()[-1].endswith("Fargo (1996)")
+    back, = await press(running_bot, ALICE, second, second.button("Newer"))
+    assert "page 1 of 2" in back.text
+
+
+async def test_forget_deletes_every_row_after_confirmation(running_bot: RunningBot) -> None:
+    await say(running_bot, ALICE, "Fargo 5, Heat 4")
+    await say(running_bot, ALICE, "/recommend 2", replies=4)
+    question, = await say(running_bot, ALICE, "/forget")
+    cancelled, = await press(running_bot, ALICE, question, question.button("Cancel"))
+    assert "nothing was deleted" in cancelled.text
+    assert len(stored_ratings(running_bot, ALICE)) == 2
+    question, = await say(running_bot, ALICE, "/forget")
+    assert "2 ratings" in question.text
+    done, = await press(running_bot, ALICE, question, question.button("Yes, delete"))
+    assert "everything about you is deleted" in done.text
+    await assert_quiet(running_bot, ALICE.id)
+    with running_bot.sessions().begin() as session:
+        assert set(access.count_rows_for_user(session, ALICE.id).values()) == {0}
+
+
+async def test_stats_is_for_admins_only(running_bot: RunningBot) -> None:
+    reply, = await say(running_bot, ALICE, "/stats")
+    assert "I don't know the command /stats" in reply.text
+    admin = TgUser(id=ADMIN_ID, first_name="Admin")
+    reply, = await say(running_bot, admin, "/stats")
+    assert "Users: 2" in reply.text and "Model version: test-ease" in reply.text
+
+
+async def test_group_chat_answers_commands_only(running_bot: RunningBot) -> None:
+    group = {"id": -100500, "type": "group", "title": "Film club"}
+    emulator = running_bot.emulator
+    await emulator.send_text(ALICE, "Fargo 5", chat=group)
+    await emulator.send_text(ALICE, "/help@some_other_bot", chat=group)
+    await assert_quiet(running_bot, group["id"], 0.5)
+    await emulator.send_text(ALICE, "/help@movierec_test_bot", chat=group)
+    (help_reply,) = await emulator.wait_for_replies(group["id"], 1)
+    assert "/recommend" in help_reply.text
+    assert stored_ratings(running_bot, ALICE) == {}
+    with running_bot.sessions().begin() as session:  # group chatter is not stored either
+        assert access.count_rows_for_user(session, ALICE.id)["messages"] == 2  # the /help and its answer
+
+
+async def test_forged_and_stale_buttons_get_a_polite_answer(running_bot: RunningBot) -> None:
+    emulator = running_bot.emulator
+    card, = await say(running_bot, ALICE, "Fargo")
+    for forged in ("1|r|100|11", "garbage", "0|r|100|8", "1|r|99999999|8", "1|f|100002|1|y"):
+        query_id = await emulator.press_button(ALICE, card, forged)
+        answer = await emulator.wait_for_callback_answer(query_id)
+        assert answer and ("no longer valid" in answer or "someone else" in answer)
+    await assert_quiet(running_bot, ALICE.id)  # no error message, no reply
+    assert stored_ratings(running_bot, ALICE) == {}
+
+
+async def test_every_message_is_stored_and_every_callback_answered(running_bot: RunningBot) -> None:
+    card, = await say(running_bot, ALICE, "Fargo")
+    await press(running_bot, ALICE, card, card.button("5★"))
+    await say(running_bot, ALICE, "Heat 4")
+    with running_bot.sessions().begin() as session:
+        assert access.count_rows_for_user(session, ALICE.id)["messages"] == 6  # 3 in, 3 out
+    answered = [p["callback_query_id"] for m, p in running_bot.emulator.calls if m == "answerCallbackQuery"]
+    assert answered == ["1"]
+
+
+async def test_flooding_user_gets_one_polite_reply(running_bot: RunningBot) -> None:
+    for _ in range(25):
+        await running_bot.emulator.send_text(BOB, "/help")
+    replies = await running_bot.emulator.wait_for_replies(BOB.id, 21, timeout=20)
+    assert sum("faster than I can keep up" in r.text for r in replies) == 1
+    await assert_quiet(running_bot, BOB.id)
+
+
+async def test_a_failure_is_logged_and_the_user_told_without_internals(
+        running_bot: RunningBot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    def broken(incoming: object) -> None:
+        raise RuntimeError("database exploded at /secret/path")
+
+    monkeypatch.setattr(running_bot.services.conversation, "handle", broken)
+    reply, = await say(running_bot, ALICE, "Fargo 5")
+    assert "something went wrong" in reply.text and "exploded" not in reply.text
+    assert any(r.exc_info and "database exploded" in str(r.exc_info[1]) for r in caplog.records)
+    query_id = await running_bot.emulator.press_button(ALICE, reply, "1|r|100|10")
+    await running_bot.emulator.wait_for_callback_answer(query_id)  # answered even though handling failed
+    assert running_bot.emulator.token not in caplog.text

@@ -1,0 +1,127 @@
+"""The real ``python -m bot`` process: long polling against the emulator, and the console chat."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from db import access
+from db.engine import make_engine, make_session_factory
+from tests.bot_support import ALICE, data_dir, database_url, emulator, migrated_database  # noqa: F401
+from tests.emulator import BotApiEmulator
+
+pytestmark = pytest.mark.realdata
+REPO = Path(__file__).resolve().parents[1]
+
+
+def bot_environment(database_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("TELEGRAM_", "WEBHOOK_"))}
+    env.update(DATABASE_URL=database_url, MOVIEREC_DATA_DIR=str(data_dir()),
+               MOVIEREC_ARTIFACTS_DIR=str(tmp_path / "no-artifacts"), LOG_LEVEL="INFO", **extra)
+    return env
+
+
+async def test_python_m_bot_polls_the_configured_api_url(emulator: BotApiEmulator, database_url: str,
+                                                          tmp_path: Path) -> None:
+    env = bot_environment(database_url, tmp_path, TELEGRAM_BOT_TOKEN=emulator.token,
+                          TELEGRAM_API_URL=emulator.url)
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", cwd=tmp_path, env=env,
+                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        await emulator.send_text(ALICE, "Fargo 5")
+        reply, = await emulator.wait_for_replies(ALICE.id, 1, timeout=60)
+        assert "Fargo (1996)" in reply.text
+        await emulator.send_text(ALICE, "/recommend 2")
+        header, *_ = await emulator.wait_for_replies(ALICE.id, 4, timeout=30)
+        assert "Popular picks" in header.text and "isn't available" in header.text  # fallback, and says so
+        process.send_signal(signal.SIGHUP)  # reload: still no artifacts, keeps serving
+        await emulator.send_text(ALICE, "Heat 4")
+        reply, = await emulator.wait_for_replies(ALICE.id, 1, timeout=30)
+        assert "Heat (1995)" in reply.text
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.sleep(0.2)
+        await emulator.wake_pollers()
+        _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    log = stderr.decode()
+    assert process.returncode == 0, log
+    assert emulator.token not in log and "non-personal" in log
+    engine = make_engine(database_url)
+    with make_session_factory(engine).begin() as session:
+        assert access.get_ratings(session, ALICE.id) == {100: 5.0, 273: 4.0}
+    engine.dispose()
+
+
+async def test_python_m_bot_without_token_is_a_console_chat(database_url: str, tmp_path: Path) -> None:
+    env = bot_environment(database_url, tmp_path)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=tmp_path, env=env, stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    stdout, stderr = await asyncio.wait_for(process.communicate(b"Fargo 5\nToy Story\n4\n/myratings\n"), 120)
+    out = stdout.decode()
+    assert process.returncode == 0, stderr.decode()
+    assert "TELEGRAM_BOT_TOKEN" in stderr.decode()  # how to connect Telegram
+    assert "✓ Fargo (1996) — ★★★★★ 5" in out
+    assert "[4] 4★" in out and "✓ Toy Story (1995) — ★★★★☆ 4" in out
+    assert "Your ratings (2)" in out and out.rstrip().endswith("Bye!")
+
+
+async def test_bad_settings_exit_with_a_clear_message(database_url: str, tmp_path: Path) -> None:
+    env = bot_environment(database_url, tmp_path, BOT_ADMIN_IDS="12,alice")
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", cwd=tmp_path, env=env,
+                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 2
+    assert "BOT_ADMIN_IDS" in stderr.decode() and "'alice'" in stderr.decode()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def test_webhook_mode_checks_the_secret_on_every_request(emulator: BotApiEmulator, database_url: str,
+                                                               tmp_path: Path) -> None:
+    port = free_port()
+    env = bot_environment(database_url, tmp_path, TELEGRAM_BOT_TOKEN=emulator.token, TELEGRAM_API_URL=emulator.url,
+                          WEBHOOK_URL="https://bot.example.org/hook", WEBHOOK_PORT=str(port),
+                          WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_SECRET="s3cret_token")
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "--webhook", cwd=tmp_path, env=env,
+                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    update = {"update_id": 1, "message": {"message_id": 1, "date": 1_800_000_000, "text": "Fargo 5",
+                                          "chat": {"id": ALICE.id, "type": "private"}, "from": ALICE.as_json()}}
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(600):  # the process needs a few seconds to start listening
+                if emulator.webhook:
+                    break
+                await asyncio.sleep(0.1)
+            assert emulator.webhook["url"] == "https://bot.example.org/hook"
+            assert emulator.webhook["secret_token"] == "s3cret_token"
+            url = f"http://127.0.0.1:{port}/hook"
+            for _ in range(100):
+                try:
+                    async with http.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}) as r:
+                        assert r.status == 403
+                        break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
+            async with http.post(url, json=update) as response:
+                assert response.status == 403
+            async with http.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret_token"}) as r:
+                assert r.status == 200
+        reply, = await emulator.wait_for_replies(ALICE.id, 1, timeout=30)
+        assert "Fargo (1996)" in reply.text
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, stderr.decode()
+    assert emulator.token not in stderr.decode()

@@ -1,0 +1,56 @@
+"""Settings from the environment and .env: defaults, precedence, and clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings, SettingsError, parse_admin_ids
+from db.engine import DEFAULT_DATABASE_URL
+
+
+def test_defaults() -> None:
+    settings = Settings.from_environment({}, env_file=None)
+    assert settings.telegram_bot_token is None
+    assert settings.telegram_api_url == "https://api.telegram.org"
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.artifacts_dir == Path("artifacts") and settings.admin_ids == frozenset()
+    assert settings.log_level == "INFO"
+
+
+def test_environment_wins_over_the_env_file(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("TELEGRAM_BOT_TOKEN=from-file\nBOT_ADMIN_IDS=1, 2\nTELEGRAM_API_URL=http://localhost:8081/\n")
+    settings = Settings.from_environment({"TELEGRAM_BOT_TOKEN": "from-env"}, env_file=env_file)
+    assert settings.telegram_bot_token == "from-env"
+    assert settings.admin_ids == {1, 2}
+    assert settings.telegram_api_url == "http://localhost:8081"
+
+
+def test_the_token_never_appears_in_the_repr() -> None:
+    settings = Settings.from_environment({"TELEGRAM_BOT_TOKEN": "123:SECRET"}, env_file=None)
+    assert "SECRET" not in repr(settings)
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("BOT_ADMIN_IDS", "12,alice"), ("BOT_ADMIN_IDS", "1.5"), ("LOG_LEVEL", "loud"),
+    ("WEBHOOK_PORT", "70000"), ("WEBHOOK_PORT", "http"), ("TELEGRAM_API_URL", "api.telegram.org"),
+])
+def test_garbage_is_a_clear_error(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_environment({name: value}, env_file=None)
+
+
+def test_admin_ids_tolerate_spaces_and_empty_parts() -> None:
+    assert parse_admin_ids(" 5, ,6 ,") == {5, 6}
+
+
+def test_webhook_needs_https_and_a_valid_secret() -> None:
+    with pytest.raises(SettingsError, match="WEBHOOK_URL"):
+        Settings.from_environment({"WEBHOOK_URL": "http://example.org/hook"}, env_file=None).check_webhook()
+    with pytest.raises(SettingsError, match="WEBHOOK_SECRET"):
+        Settings.from_environment({"WEBHOOK_URL": "https://example.org/hook", "WEBHOOK_SECRET": "no spaces"},
+                                  env_file=None).check_webhook()
+    Settings.from_environment({"WEBHOOK_URL": "https://example.org/hook", "WEBHOOK_SECRET": "s3cr3t_-x"},
+                              env_file=None).check_webhook()
