@@ -5,7 +5,8 @@
     python -m scripts.train --report             # also write reports/metrics.{json,md} and plots
     python -m scripts.train --quick ...          # tiny settings, for tests and smoke runs
 
-Settings come from the command line, falling back to MOVIEREC_DATA_DIR and MOVIEREC_ARTIFACTS_DIR.
+Settings come from the command line, falling back to MOVIEREC_DATA_DIR and MOVIEREC_ARTIFACTS_DIR
+(from the environment or .env, as for the bot).
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ import sys
 import time
 from pathlib import Path
 
+from dotenv import find_dotenv, load_dotenv
+
 from movierec.artifacts import ArtifactsUnavailable, latest_version_dir
 from movierec.data.download import DataDownloadError
 from movierec.data.loaders import load_movielens, resolve_data_source
+from movierec.models.registry import spec
 from movierec.training.served import ServedModels, train_served_models
 
 logger = logging.getLogger("movierec.train")
@@ -49,10 +53,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.epochs is not None and args.epochs < 1:
         parser.error("--epochs must be at least 1")
+    args.models = [n.strip() for n in args.models.split(",") if n.strip()] if args.models else None
+    for name in [args.retrieval, args.ranking, *(args.models or [])]:
+        try:
+            spec(name)
+        except ValueError as error:
+            parser.error(str(error))
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
+    # The bot reads .env too: both must agree on where the data and the artifacts are.
+    load_dotenv(find_dotenv(usecwd=True), override=False)
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.if_missing:
@@ -79,8 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.report:
         from movierec.evaluation.report import run_report  # the report pulls in plotting; only load it when asked
 
-        names = [n.strip() for n in args.models.split(",") if n.strip()] if args.models else None
-        run_report(movielens, names, args.reports_dir, quick=args.quick, seed=args.seed)
+        run_report(movielens, args.models, args.reports_dir, quick=args.quick, seed=args.seed)
         print(f"metrics written to {args.reports_dir}/metrics.md")
     return 0
 

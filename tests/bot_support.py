@@ -28,7 +28,8 @@ from bot.settings import Settings
 from bot.understanding import MessageUnderstanding
 from db.engine import make_session_factory
 from db.migrate import upgrade_database
-from movierec.serving import Recommender
+from movierec.artifacts import building_version
+from movierec.serving import Catalog, Recommender
 from tests.emulator import BotApiEmulator, TgUser
 
 ADMIN_ID = 900_001
@@ -57,12 +58,19 @@ class Served:
     """Trained EASE over the same catalog (closed form: about a second), for personal picks."""
     matcher: TitleMatcher
 
+    def publish_personal(self, artifacts_dir: Path) -> str:
+        """Write the EASE recommender as a trained artifacts version, as training would; returns its name."""
+        manifest = {"models": {"retrieval": {"class": "movierec.models.ease:EaseModel", "folder": "retrieval"}}}
+        with building_version(artifacts_dir, manifest) as staged:
+            Catalog(self.personal.catalog).save(staged.folder)
+            self.personal.retrieval.save(staged.folder / "retrieval")
+        return staged.version
+
 
 @pytest.fixture(scope="session")
 def served() -> Served:
     from movierec.data.loaders import load_movielens
     from movierec.models.ease import EaseModel
-    from movierec.serving import Catalog
 
     movielens = load_movielens(data_dir())
     fallback = Recommender.fallback(movielens)

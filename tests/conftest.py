@@ -23,20 +23,20 @@ GENRE_NAMES_100K = ["unknown", "Action", "Adventure", "Animation", "Children's",
                     "War", "Western"]
 
 
-def _flags(*genres: str) -> str:
+def genre_flags(*genres: str) -> str:
     return "|".join("1" if name in genres else "0" for name in GENRE_NAMES_100K)
 
 
 ITEMS_100K = [
     f"1|Toy Story (1995)|01-Jan-1995||http://us.imdb.com/M/title-exact?Toy%20Story%20(1995)|"
-    f"{_flags('Animation', 'Children' + chr(39) + 's', 'Comedy')}",
-    f"2|Usual Suspects, The (1995)|14-Aug-1995||http://imdb/2|{_flags('Crime', 'Thriller')}",
-    f"3|Chasing Amy (1997)|01-Jan-1997||http://imdb/3|{_flags('Drama', 'Romance')}",
-    f"4|unknown||||{_flags('unknown')}",
-    f"5|Chasing Amy (1997)|01-Jan-1997||http://imdb/3|{_flags('Drama', 'Romance')}",
-    f"6|Seven (Se7en) (1995)|22-Sep-1995||http://imdb/6|{_flags('Crime', 'Thriller')}",
-    f"7|Métisse (Café au Lait) (1993)|01-Jan-1993||http://imdb/7|{_flags('Comedy')}",
-    f"8|Horseman on the Roof, The (Hussard sur le toit, Le) (1995)||||{_flags('Drama')}",
+    f"{genre_flags('Animation', 'Children' + chr(39) + 's', 'Comedy')}",
+    f"2|Usual Suspects, The (1995)|14-Aug-1995||http://imdb/2|{genre_flags('Crime', 'Thriller')}",
+    f"3|Chasing Amy (1997)|01-Jan-1997||http://imdb/3|{genre_flags('Drama', 'Romance')}",
+    f"4|unknown||||{genre_flags('unknown')}",
+    f"5|Chasing Amy (1997)|01-Jan-1997||http://imdb/3|{genre_flags('Drama', 'Romance')}",
+    f"6|Seven (Se7en) (1995)|22-Sep-1995||http://imdb/6|{genre_flags('Crime', 'Thriller')}",
+    f"7|Métisse (Café au Lait) (1993)|01-Jan-1993||http://imdb/7|{genre_flags('Comedy')}",
+    f"8|Horseman on the Roof, The (Hussard sur le toit, Le) (1995)||||{genre_flags('Drama')}",
 ]
 USERS_100K = ["0|0|D|default_user|0000", "1|24|M|technician|85711", "2|53|F|other|94043",
               "3|17|M|student|55105", "4|45|F|healthcare|10003"]

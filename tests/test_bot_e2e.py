@@ -250,3 +250,14 @@ async def test_a_failure_is_logged_and_the_user_told_without_internals(
     query_id = await running_bot.emulator.press_button(ALICE, reply, "1|r|100|10")
     await running_bot.emulator.wait_for_callback_answer(query_id)  # answered even though handling failed
     assert running_bot.emulator.token not in caplog.text
+
+
+async def test_concurrent_users_keep_their_own_order(running_bot: RunningBot) -> None:
+    users = [TgUser(id=200_000 + i, first_name=f"User{i}") for i in range(6)]
+    for user in users:  # all queued before the bot sees any: it handles them concurrently
+        await running_bot.emulator.send_text(user, "Fargo 5")
+        await running_bot.emulator.send_text(user, "Fargo 2")
+    for user in users:
+        first, second = await running_bot.emulator.wait_for_replies(user.id, 2)
+        assert "★★★★★ 5" in first.text and "(was ★★★★★ 5)" in second.text
+        assert stored_ratings(running_bot, user) == {100: 2.0}  # the later message wins, per user

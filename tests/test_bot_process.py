@@ -14,7 +14,8 @@ import pytest
 
 from db import access
 from db.engine import make_engine, make_session_factory
-from tests.bot_support import ALICE, data_dir, database_url, emulator, migrated_database  # noqa: F401
+from tests.bot_support import (ALICE, Served, data_dir, database_url, emulator, migrated_database,  # noqa: F401
+                               served)
 from tests.emulator import BotApiEmulator
 
 pytestmark = pytest.mark.realdata
@@ -24,12 +25,12 @@ REPO = Path(__file__).resolve().parents[1]
 def bot_environment(database_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("TELEGRAM_", "WEBHOOK_"))}
     env.update(DATABASE_URL=database_url, MOVIEREC_DATA_DIR=str(data_dir()),
-               MOVIEREC_ARTIFACTS_DIR=str(tmp_path / "no-artifacts"), LOG_LEVEL="INFO", **extra)
+               MOVIEREC_ARTIFACTS_DIR=str(tmp_path / "artifacts"), LOG_LEVEL="INFO", **extra)
     return env
 
 
 async def test_python_m_bot_polls_the_configured_api_url(emulator: BotApiEmulator, database_url: str,
-                                                          tmp_path: Path) -> None:
+                                                          tmp_path: Path, served: Served) -> None:
     env = bot_environment(database_url, tmp_path, TELEGRAM_BOT_TOKEN=emulator.token,
                           TELEGRAM_API_URL=emulator.url)
     process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", cwd=tmp_path, env=env,
@@ -45,6 +46,15 @@ async def test_python_m_bot_polls_the_configured_api_url(emulator: BotApiEmulato
         await emulator.send_text(ALICE, "Heat 4")
         reply, = await emulator.wait_for_replies(ALICE.id, 1, timeout=30)
         assert "Heat (1995)" in reply.text
+        version = served.publish_personal(tmp_path / "artifacts")  # training finished meanwhile
+        process.send_signal(signal.SIGHUP)
+        for _ in range(50):  # the reload runs in the background; picks turn personal when it is done
+            await emulator.send_text(ALICE, "/recommend 1")
+            header, *_ = await emulator.wait_for_replies(ALICE.id, 3, timeout=30)
+            if "isn't available" not in header.text:
+                break
+            await asyncio.sleep(0.2)
+        assert "Picks — still fairly generic: you've rated 2 movies" in header.text
     finally:
         process.send_signal(signal.SIGTERM)
         await asyncio.sleep(0.2)
@@ -52,7 +62,7 @@ async def test_python_m_bot_polls_the_configured_api_url(emulator: BotApiEmulato
         _, stderr = await asyncio.wait_for(process.communicate(), 60)
     log = stderr.decode()
     assert process.returncode == 0, log
-    assert emulator.token not in log and "non-personal" in log
+    assert emulator.token not in log and "non-personal" in log and f"now serving model version {version}" in log
     engine = make_engine(database_url)
     with make_session_factory(engine).begin() as session:
         assert access.get_ratings(session, ALICE.id) == {100: 5.0, 273: 4.0}

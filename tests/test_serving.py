@@ -13,7 +13,7 @@ from movierec.artifacts import ArtifactsUnavailable, building_version, latest_ve
 from movierec.data.loaders import load_movielens
 from movierec.serving import Recommender, load_recommender
 from movierec.training.served import ServedModels, train_served_models
-from tests.conftest import _flags as flags, write_100k  # noqa: PLC2701
+from tests.conftest import genre_flags as flags, write_100k
 
 ACTION = range(1, 11)
 ROMANCE = range(11, 21)

@@ -45,7 +45,7 @@ def rate_message(turn: Turn, text: str, *, source: str = "message") -> Response:
             case TitleOnly(movie_id=movie_id):
                 extra.append(movie_card(turn, movie_id))
             case Ambiguous(candidates=candidates, stars=value, raw=raw):
-                extra.append(did_you_mean(raw, [c.movie_id for c in candidates], value, turn))
+                extra.append(did_you_mean(turn, raw, [c.movie_id for c in candidates], value))
             case NotFound(query=query, suggestions=suggestions):
                 lines.append(f"🤷 I couldn't find “{esc(query)}”."
                              + (" Did you mean one of the buttons below?" if suggestions else ""))
@@ -106,7 +106,7 @@ def movie_card(turn: Turn, movie_id: int, heading: str = "") -> Reply:
     return Reply("\n".join(lines), [star_buttons(info.movie_id), actions])
 
 
-def did_you_mean(raw: str, movie_ids: list[int], value: float | None, turn: Turn) -> Reply:
+def did_you_mean(turn: Turn, raw: str, movie_ids: list[int], value: float | None) -> Reply:
     """Ask which movie was meant; each button carries its movie (and the stars, when given)."""
     rows = []
     for movie_id in movie_ids:
@@ -117,13 +117,13 @@ def did_you_mean(raw: str, movie_ids: list[int], value: float | None, turn: Turn
     return Reply(f"🤔 “{esc(raw)}”{what}: which one did you mean?", rows)
 
 
-def on_rate(turn: Turn, action: callbacks.Rate, *, source: str = "button") -> Response:
+def on_rate(turn: Turn, action: callbacks.Rate) -> Response:
     """A star button: rate, and turn the card (or the question) into the confirmation."""
     movie_id = turn.known_movie(action.movie_id)
     if movie_id is None:
         return stale_button()
     before = access.count_ratings(turn.session, turn.user_id)
-    line = save_rating(turn, movie_id, action.half_stars / 2, source)
+    line = save_rating(turn, movie_id, action.half_stars / 2, "button")
     hint = milestone_hint(before, access.count_ratings(turn.session, turn.user_id)) or ""
     return Response(callback_answer=f"Saved: {stars(action.half_stars / 2)}").say(line + hint, edit=True)
 

@@ -23,7 +23,7 @@ SIMILAR_COUNT = 8
 SEARCH_RESULTS = 8
 
 # Words people type for a genre, beyond the genre names themselves.
-_GENRE_ALIASES = {"scifi": "Sci-Fi", "science fiction": "Sci-Fi", "sf": "Sci-Fi", "kids": "Children",
+_GENRE_ALIASES = {"science fiction": "Sci-Fi", "sf": "Sci-Fi", "kids": "Children",
                   "family": "Children", "noir": "Film-Noir", "animated": "Animation", "cartoon": "Animation",
                   "romantic": "Romance", "musicals": "Musical", "westerns": "Western", "comedies": "Comedy",
                   "thrillers": "Thriller", "documentaries": "Documentary", "horrors": "Horror"}
