@@ -25,7 +25,8 @@ from movierec.artifacts import ArtifactsUnavailable, latest_version_dir
 from movierec.data.download import DataDownloadError
 from movierec.data.loaders import load_movielens, resolve_data_source
 from movierec.models.registry import spec
-from movierec.training.served import ServedModels, train_served_models
+from movierec.models.two_stage import TwoStageConfig
+from movierec.training.served import train_served_models
 
 logger = logging.getLogger("movierec.train")
 
@@ -41,8 +42,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--reports-dir", type=Path, default=Path("reports"), help="where --report writes")
     parser.add_argument("--models", default=None,
                         help="comma-separated registry names for --report (default: every registered model)")
-    parser.add_argument("--retrieval", default=ServedModels.retrieval, help="registry name of the served retrieval model")
-    parser.add_argument("--ranking", default=ServedModels.ranking, help="registry name of the served ranking model")
+    parser.add_argument("--retrieval", default=TwoStageConfig.retrieval, help="registry name of the served retrieval model")
+    parser.add_argument("--ranking", default=TwoStageConfig.ranking, help="registry name of the served ranking model")
     parser.add_argument("--epochs", type=int, default=None, help="override the models' epochs")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--quick", action="store_true", help="tiny settings: seconds, for tests")
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if not args.no_train:
         started = time.perf_counter()
-        served = ServedModels(retrieval=args.retrieval, ranking=args.ranking)
+        served = TwoStageConfig(retrieval=args.retrieval, ranking=args.ranking)
         version, summary = train_served_models(movielens, args.artifacts_dir, served, quick=args.quick,
                                                epochs=args.epochs, seed=args.seed, source=str(source))
         print(f"published version {version} in {args.artifacts_dir} "

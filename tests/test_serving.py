@@ -12,7 +12,8 @@ import pytest
 from movierec.artifacts import ArtifactsUnavailable, building_version, latest_version_dir
 from movierec.data.loaders import load_movielens
 from movierec.serving import Recommender, load_recommender
-from movierec.training.served import ServedModels, train_served_models
+from movierec.models.two_stage import TwoStageConfig
+from movierec.training.served import train_served_models
 from tests.conftest import genre_flags as flags, write_100k
 
 ACTION = range(1, 11)
@@ -48,7 +49,7 @@ def movielens(tmp_path_factory):
 @pytest.fixture(scope="module")
 def artifacts(movielens, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("artifacts")
-    train_served_models(movielens, root, ServedModels(retrieval="ease", ranking="bias"), quick=True)
+    train_served_models(movielens, root, TwoStageConfig(retrieval="ease", ranking="bias"), quick=True)
     return root
 
 

@@ -52,6 +52,15 @@ def _year_bucket(year: Any) -> int:
 YEAR_BUCKETS = 2 + (YEAR_LAST - YEAR_FIRST) // 10
 
 
+def sorted_lookup(known: np.ndarray, values: Sequence[Any] | np.ndarray) -> np.ndarray:
+    """1-based positions of ``values`` in the sorted array ``known``; 0 for values not in it."""
+    values = np.asarray(values, dtype=known.dtype)
+    if len(known) == 0:
+        return np.zeros(len(values), np.int32)
+    pos = np.clip(np.searchsorted(known, values), 0, len(known) - 1)
+    return np.where(known[pos] == values, pos + 1, 0).astype(np.int32)
+
+
 @dataclass(frozen=True)
 class MovieVocabulary:
     """The catalog as dense arrays: ids, genre multi-hot, hashed title words, year bucket."""
@@ -87,10 +96,7 @@ class MovieVocabulary:
 
     def indices(self, movie_ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """Model indices (row + 1) of dataset movie ids; 0 for ids not in the catalog."""
-        ids = np.asarray(movie_ids, dtype=np.int64)
-        pos = np.searchsorted(self.movie_ids, ids)
-        pos = np.clip(pos, 0, len(self.movie_ids) - 1)
-        return np.where(self.movie_ids[pos] == ids, pos + 1, 0).astype(np.int32)
+        return sorted_lookup(self.movie_ids, movie_ids)
 
     def save(self, folder: Path) -> None:
         np.savez(folder / VOCABULARY_FILE, movie_ids=self.movie_ids, genres=self.genres,
@@ -125,21 +131,18 @@ def demographic_indices(features: Mapping[str, Any]) -> np.ndarray:
 DEMOGRAPHIC_SIZES = (3, 1 + len(AGE_BUCKETS), 1 + OCCUPATION_LABELS)
 
 
-def encode_queries(queries: Sequence[UserQuery], vocabulary: MovieVocabulary,
-                   max_history: int | None = None) -> dict[str, np.ndarray]:
-    """Padded history arrays (+ demographics) for a batch of queries; unknown movies are dropped."""
+def encode_queries(queries: Sequence[UserQuery], vocabulary: MovieVocabulary) -> dict[str, np.ndarray]:
+    """Padded history arrays (+ demographics) for a batch of queries; unknown movies are dropped.
+
+    Histories of any length are kept whole: the towers pool with means, so a 500-rating history is
+    as valid an input as the 1..max_history lengths seen in training."""
     histories = []
     for query in queries:
         ids = np.fromiter(query.history.keys(), dtype=np.int64, count=len(query.history))
         stars = np.fromiter(query.history.values(), dtype=np.float32, count=len(query.history))
         index = vocabulary.indices(ids)
         keep = index > 0
-        index, stars = index[keep], stars[keep]
-        if max_history is not None and len(index) > max_history:
-            # the most recent order is unknown here; keep the strongest signals (highest and lowest stars)
-            order = np.argsort(-np.abs(stars - stars.mean()), kind="stable")[:max_history]
-            index, stars = index[order], stars[order]
-        histories.append((index, stars))
+        histories.append((index[keep], stars[keep]))
     width = max(1, max(len(i) for i, _ in histories)) if histories else 1
     movie_index = np.zeros((len(queries), width), dtype=np.int32)
     rating = np.zeros((len(queries), width), dtype=np.float32)

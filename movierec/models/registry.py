@@ -57,6 +57,9 @@ class ModelSpec:
         return lambda: model_class(config)
 
 
+# Tiny settings shared by the history-based TensorFlow models (retrieval, ranking, multitask) in quick runs.
+_QUICK_HISTORY = {"epochs": 1, "embedding_dim": 16, "max_history": 10}
+
 MODELS: dict[str, ModelSpec] = {
     "popularity": ModelSpec("movierec.models.popularity:PopularityModel", "movierec.models.popularity:PopularityConfig",
                             baseline=True),
@@ -66,7 +69,23 @@ MODELS: dict[str, ModelSpec] = {
     # l2=3200 on new-users validation users, l2=400 on the top-n validation split): both are reference rows.
     "ease_new_users": ModelSpec("movierec.models.ease:EaseModel", "movierec.models.ease:EaseConfig",
                                 settings={"l2": 3200.0}, baseline=True),
-    # The TFRS models (retrieval, id_retrieval, ranking, multitask rows, dcn) are registered here by their owner.
+    # The TFRS models. Defaults live in each config dataclass; ``quick`` shrinks them to seconds.
+    "retrieval": ModelSpec("movierec.models.retrieval:HistoryRetrieval",
+                           "movierec.models.retrieval:HistoryRetrievalConfig", quick=_QUICK_HISTORY),
+    "id_retrieval": ModelSpec("movierec.models.id_retrieval:IdRetrieval",
+                              "movierec.models.id_retrieval:IdRetrievalConfig", quick={"epochs": 1}),
+    "ranking": ModelSpec("movierec.models.ranking:HistoryRanking", "movierec.models.ranking:HistoryRankingConfig",
+                         quick=_QUICK_HISTORY),
+    # the original notebooks' three multitask rows: (rating weight, retrieval weight)
+    "multitask_rating": ModelSpec("movierec.models.multitask:HistoryMultitask",
+                                  "movierec.models.multitask:MultitaskConfig",
+                                  settings={"rating_weight": 1.0, "retrieval_weight": 0.0}, quick=_QUICK_HISTORY),
+    "multitask_retrieval": ModelSpec("movierec.models.multitask:HistoryMultitask",
+                                     "movierec.models.multitask:MultitaskConfig",
+                                     settings={"rating_weight": 0.0, "retrieval_weight": 1.0}, quick=_QUICK_HISTORY),
+    "multitask_joint": ModelSpec("movierec.models.multitask:HistoryMultitask",
+                                 "movierec.models.multitask:MultitaskConfig",
+                                 settings={"rating_weight": 1.0, "retrieval_weight": 1.0}, quick=_QUICK_HISTORY),
 }
 
 EXTRA_REPORTS: dict[str, str] = {
@@ -74,6 +93,7 @@ EXTRA_REPORTS: dict[str, str] = {
     # Contract: function(ratings, movies, out_dir: Path, *, quick: bool, seed: int) -> dict[row name,
     # dict[metric, float]]; rows join the "tfrs" protocol (keys as there: "rmse", plus "rmse_std",
     # "train_seconds"); any PNG it writes into out_dir is listed in the report.
+    "dcn": "movierec.models.dcn:dcn_report",
 }
 
 

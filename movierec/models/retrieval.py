@@ -17,7 +17,7 @@ A learned per-movie bias is carried as one extra embedding column (the query sid
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
@@ -38,32 +38,38 @@ SCORING_CHUNK = 512  # queries per tower call when scoring many users at once
 
 @dataclass
 class HistoryRetrievalConfig:
-    """Hyper-parameters of :class:`HistoryRetrieval` (defaults: tuned on a validation split of ML-100k)."""
+    """Hyper-parameters of :class:`HistoryRetrieval`.
 
-    embedding_dim: int = 64
+    Defaults were picked by a handful of manual runs on ML-100k held-out users (split seed 0, H=10):
+    a linear query head (no hidden layer) of width 128 with balanced users beat a 256-unit ReLU head.
+    """
+
+    embedding_dim: int = 128
     """Width of movie embeddings and of the query vector."""
-    hidden_units: tuple[int, ...] = (256,)
-    """ReLU layers of the query head between the pooled history and the query vector."""
+    hidden_units: tuple[int, ...] = ()
+    """ReLU layers of the query head between the pooled history and the query vector (none: linear)."""
     dropout: float = 0.2
-    """Dropout in the query head; histories are short and noisy, so the head must not memorise them."""
+    """Dropout after each hidden layer of the query head (unused when ``hidden_units`` is empty)."""
     l2: float = 0.0
     """L2 penalty on movie/title embeddings."""
     use_demographics: bool = True
     """Read gender, age bucket and occupation when the query carries them."""
     demographics_dropout: float = 0.5
     """Share of training histories shown without demographics, so users without them are served well."""
-    max_history: int = 50
-    """Longest history seen in training (lengths are log-uniform in 1..max_history); serving takes any length."""
-    max_targets_per_user: int = 0
-    """Cap on targets per user per epoch (0: all), to stop heavy raters dominating."""
-    balance_users: bool = False
+    max_history: int = 300
+    """Longest history seen in training (lengths are log-uniform in 1..max_history); serving takes any length.
+    Long enough for the top-n protocol's full histories; short ones are still sampled often."""
+    max_targets_per_user: int = 32
+    """Cap on targets per user per epoch (0: all). With ``balance_users`` the cap leaves the objective
+    unchanged in expectation and cuts the softmax rows of heavy raters."""
+    balance_users: bool = True
     """Weight each target by 1 / (its user's target count), so heavy raters do not dominate the loss."""
     mask_history_in_loss: bool = True
     """Exclude the history's movies from each row's softmax: they are never recommended back."""
     learning_rate: float = 0.002
-    users_per_batch: int = 32
+    users_per_batch: int = 16
     """Users per training step (each brings one sampled history and all its targets)."""
-    epochs: int = 15
+    epochs: int = 40
     early_stopping_patience: int = 0
     """Stop when the training loss has not improved for this many epochs (0: run all epochs)."""
     seed: int = 42
@@ -101,8 +107,12 @@ class _HistoryTwoTower(tfrs.Model):
         return tf.concat([self.candidate_tower(self._all_movies), self.movie_bias(self._all_movies)], axis=1)
 
     def compute_loss(self, features: dict[str, tf.Tensor], training: bool = False) -> tf.Tensor:
+        return self.retrieval_loss(features, self.query(features, training=training))
+
+    def retrieval_loss(self, features: dict[str, tf.Tensor], queries: tf.Tensor) -> tf.Tensor:
+        """Full-catalog softmax loss of every target given its owner's query vector ([users, d + 1])."""
         owners = features["target_owner"]
-        queries = tf.gather(self.query(features, training=training), owners)
+        queries = tf.gather(queries, owners)
         catalog = self.catalog()
         targets = features["target_movie"]
         rows = tf.shape(queries)[0]
@@ -114,8 +124,7 @@ class _HistoryTwoTower(tfrs.Model):
             catalog_mask = tf.gather(history_mask(features["history_movie"], self.movie_count), owners)
         weights = None
         if self.config.balance_users:  # every user counts the same, however many targets they have
-            per_owner = tf.gather(tf.math.bincount(owners, dtype=tf.float32), owners)
-            weights = 1.0 / per_owner
+            weights = 1.0 / tf.gather(tf.math.bincount(owners, dtype=tf.float32), owners)
         return self.task(queries, candidates, candidate_ids=ids, compute_metrics=False, sample_weight=weights,
                          score_mask=tf.concat([own_positive_only, catalog_mask], axis=1))
 
@@ -133,6 +142,7 @@ class HistoryRetrieval:
     """ItemScorer + EmbeddingModel + Persistable: scores the catalog for any rating history."""
 
     name = "history_retrieval"
+    config_class = HistoryRetrievalConfig
 
     def __init__(self, config: HistoryRetrievalConfig | None = None) -> None:
         self.config = config or HistoryRetrievalConfig()
@@ -140,6 +150,7 @@ class HistoryRetrieval:
         self._vocabulary: MovieVocabulary | None = None
         self._net: _HistoryTwoTower | None = None
         self._catalog: np.ndarray | None = None  # [M, d + 1] candidate embeddings with the bias column
+        self._state: dict = {}
 
     @property
     def movie_ids(self) -> np.ndarray:
@@ -153,7 +164,8 @@ class HistoryRetrieval:
         sampler = training.HistorySampler(train, self._vocabulary, max_history=config.max_history,
                                           max_targets_per_user=config.max_targets_per_user,
                                           demographics_dropout=config.demographics_dropout)
-        self._net = _HistoryTwoTower(self._vocabulary, config)
+        self._state = self._training_state(train)
+        self._net = self._new_net(self._vocabulary, self._state)
         self._net.compile(optimizer=tf.keras.optimizers.Adam(config.learning_rate))
         dataset = training.batches(sampler, config.seed, config.users_per_batch, _TRAIN_SIGNATURE)
         self.history = training.fit(self._net, dataset, steps_per_epoch=sampler.steps_per_epoch(config.users_per_batch),
@@ -178,7 +190,7 @@ class HistoryRetrieval:
     def save(self, path: Path) -> None:
         vocabulary = self._require_trained()
         path = Path(path)
-        training.write_config(path, self.name, self.config, {"history": self.history})
+        training.write_config(path, self.name, self.config, {"history": self.history, **self._state})
         vocabulary.save(path)
         training.save_weights(self._net, path)
 
@@ -186,20 +198,29 @@ class HistoryRetrieval:
     def load(cls, path: Path) -> Self:
         path = Path(path)
         values, state = training.read_config(path, cls.name)
-        model = cls(HistoryRetrievalConfig.from_dict(values))
-        model.history = state.get("history", {})
+        model = cls(cls.config_class.from_dict(values))
+        model.history = state.pop("history", {})
+        model._state = state
         model._vocabulary = MovieVocabulary.load(path)
-        model._net = _HistoryTwoTower(model._vocabulary, model.config)
+        model._net = model._new_net(model._vocabulary, state)
         model._prepare_serving()  # creates the variables the checkpoint is restored into
         training.load_weights(model._net, path)
         model._catalog = model._net.catalog().numpy()
         return model
 
     # ---- internals ----------------------------------------------------------------------------
+    def _training_state(self, train: pd.DataFrame) -> dict:
+        """Facts learned from the data outside the weights (saved in config.json); none here."""
+        return {}
+
+    def _new_net(self, vocabulary: MovieVocabulary, state: dict) -> _HistoryTwoTower:
+        return _HistoryTwoTower(vocabulary, self.config)
+
     def _prepare_serving(self) -> None:
         """Cache the catalog matrix and trace the query tower once with a fixed signature."""
         net = self._net
-        self._query_vectors = tf.function(lambda inputs: net.query(inputs), input_signature=[history_signature()])
+        self._query_vectors = tf.function(lambda inputs: net.query(inputs), input_signature=[history_signature()],
+                                          autograph=False)
         self._query_vectors(encode_queries([UserQuery(history={})], self._vocabulary))  # builds the variables
         self._catalog = net.catalog().numpy()
 

@@ -8,11 +8,11 @@ from typing import Any
 
 from movierec.artifacts import ArtifactsUnavailable
 from movierec.serving.catalog import Catalog, MovieInfo
-from movierec.serving.recommender import Recommendation, Recommender, ServingConfig
+from movierec.serving.recommender import Recommendation, Recommender
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ArtifactsUnavailable", "Catalog", "MovieInfo", "Recommendation", "Recommender", "ServingConfig",
+__all__ = ["ArtifactsUnavailable", "Catalog", "MovieInfo", "Recommendation", "Recommender",
            "load_recommender"]
 
 

@@ -15,7 +15,7 @@ import importlib
 import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ import numpy as np
 
 from movierec.artifacts import ArtifactsUnavailable, latest_version_dir, read_manifest
 from movierec.models.base import EmbeddingModel, ItemScorer, RatingPredictor, UserQuery
+from movierec.models.two_stage import TwoStageConfig, blend
 from movierec.serving.catalog import Catalog, MovieInfo
 from movierec.serving.explain import Explainer
 
@@ -46,21 +47,15 @@ class Recommendation:
     personal: bool
 
 
-@dataclass(frozen=True)
-class ServingConfig:
-    """How the two stages are combined."""
-
-    candidates: int = 100
-    """How many movies retrieval hands to ranking."""
-    rating_weight: float = 0.0
-    """Weight of the ranking model's predicted stars (z-scored) against the retrieval score (z-scored)
-    in the final order. 0 keeps the retrieval order and only shows predicted stars; the metrics report
-    measures the choice on new users."""
-
-    @classmethod
-    def from_dict(cls, values: Mapping[str, Any]) -> ServingConfig:
-        known = {k: values[k] for k in ("candidates", "rating_weight") if k in values}
-        return cls(**known)
+def _serving_config(values: Any) -> TwoStageConfig:
+    """The blend settings a version was published with (defaults for anything missing)."""
+    if not isinstance(values, Mapping):
+        raise ArtifactsUnavailable("the manifest's serving settings are not a mapping")
+    known = {f.name for f in fields(TwoStageConfig)}
+    try:
+        return TwoStageConfig(**{k: v for k, v in values.items() if k in known})
+    except TypeError as error:
+        raise ArtifactsUnavailable(f"unreadable serving settings: {error}") from error
 
 
 def _load_model(spec: Mapping[str, Any], version_dir: Path) -> Any:
@@ -86,12 +81,12 @@ class Recommender:
 
     def __init__(self, catalog: Catalog, *, retrieval: ItemScorer | None = None,
                  ranking: RatingPredictor | None = None, version: str = FALLBACK_VERSION,
-                 config: ServingConfig | None = None) -> None:
+                 config: TwoStageConfig | None = None) -> None:
         self._catalog = catalog
         self.retrieval = retrieval
         self.ranking = ranking
         self.version = version
-        self.config = config or ServingConfig()
+        self.config = config or TwoStageConfig()
         self._retrieval_rows = catalog.rows(retrieval.movie_ids) if retrieval is not None else None
         embeddings = retrieval.movie_embeddings() if isinstance(retrieval, EmbeddingModel) else None
         self._explainer = Explainer(catalog, embeddings, self._retrieval_rows)
@@ -113,7 +108,7 @@ class Recommender:
         ranking = _load_model(models["ranking"], version_dir) if "ranking" in models else None
         logger.info("loaded model version %s from %s", manifest["version"], version_dir)
         return cls(catalog, retrieval=retrieval, ranking=ranking, version=str(manifest["version"]),
-                   config=ServingConfig.from_dict(manifest.get("serving", {})))
+                   config=_serving_config(manifest.get("serving", {})))
 
     @classmethod
     def fallback(cls, movielens: Any) -> Recommender:
@@ -212,9 +207,7 @@ class Recommender:
         if self.ranking is not None:
             cand_ids = self._catalog.movie_ids[candidates].tolist()
             predicted = np.clip(self.ranking.predict_ratings([query], [cand_ids])[0], MIN_STARS, MAX_STARS)
-        final = _zscore(cand_scores)
-        if predicted is not None and self.config.rating_weight:
-            final = final + self.config.rating_weight * _zscore(predicted)
+        final = blend(cand_scores, predicted, self.config.rating_weight)
         order = np.argsort(-final, kind="stable")[:k]
         reasons = self._explainer.reasons(history, candidates[order])
         return [self._recommendation(int(candidates[i]), float(final[i]),
@@ -273,8 +266,3 @@ def _top_rows(scores: np.ndarray, k: int) -> np.ndarray:
         finite = finite[np.argpartition(-scores[finite], k - 1)[:k]]
     return finite[np.argsort(-scores[finite], kind="stable")]
 
-
-def _zscore(values: np.ndarray) -> np.ndarray:
-    values = np.asarray(values, dtype=np.float64)
-    spread = values.std()
-    return (values - values.mean()) / spread if spread > 0 else np.zeros_like(values)

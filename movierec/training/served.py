@@ -10,29 +10,15 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from movierec.artifacts import building_version
 from movierec.models.registry import spec
+from movierec.models.two_stage import TwoStageConfig
 from movierec.serving.catalog import Catalog
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ServedModels:
-    """Which registered models the bot serves, and how the two stages are blended."""
-
-    retrieval: str = "retrieval"
-    """Registry name of the ItemScorer that picks candidates for new users."""
-    ranking: str = "ranking"
-    """Registry name of the RatingPredictor that predicts stars."""
-    candidates: int = 100
-    """Movies retrieval hands to ranking."""
-    rating_weight: float = 0.0
-    """Weight of predicted stars in the final order (see movierec.serving.ServingConfig)."""
 
 
 def build_model(name: str, *, quick: bool, epochs: int | None = None, seed: int | None = None) -> Any:
@@ -44,7 +30,7 @@ def build_model(name: str, *, quick: bool, epochs: int | None = None, seed: int 
     return entry.factory(quick=quick, **overrides)()
 
 
-def train_served_models(movielens: Any, artifacts_dir: Path, served: ServedModels = ServedModels(), *,
+def train_served_models(movielens: Any, artifacts_dir: Path, served: TwoStageConfig = TwoStageConfig(), *,
                         quick: bool = False, epochs: int | None = None, seed: int | None = None,
                         source: str = "") -> tuple[str, dict[str, Any]]:
     """Fit the served models on all ratings and publish them; returns (version, summary)."""
@@ -68,7 +54,7 @@ def train_served_models(movielens: Any, artifacts_dir: Path, served: ServedModel
         summary["histories"][role] = getattr(model, "history", {})
     manifest = {
         "dataset": summary["dataset"],
-        "serving": {"candidates": served.candidates, "rating_weight": served.rating_weight},
+        "serving": dataclasses.asdict(served),
         "models": {role: {"name": name, "folder": role,
                           "class": f"{type(model).__module__}:{type(model).__qualname__}",
                           "train_seconds": summary["models"][role]["train_seconds"],
