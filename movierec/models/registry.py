@@ -86,6 +86,10 @@ MODELS: dict[str, ModelSpec] = {
     "multitask_joint": ModelSpec("movierec.models.multitask:HistoryMultitask",
                                  "movierec.models.multitask:MultitaskConfig",
                                  settings={"rating_weight": 1.0, "retrieval_weight": 1.0}, quick=_QUICK_HISTORY),
+    # The served pipeline with the ranking model's stars blended into the order, to measure whether the
+    # blend beats plain retrieval order (the served default, rating_weight=0, equals the "retrieval" row).
+    "two_stage_blend": ModelSpec("movierec.models.two_stage:TwoStageModel", "movierec.models.two_stage:TwoStageConfig",
+                                 settings={"rating_weight": 0.5}, quick={"quick": True}),
 }
 
 EXTRA_REPORTS: dict[str, str] = {
