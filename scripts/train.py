@@ -48,6 +48,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--quick", action="store_true", help="tiny settings: seconds, for tests")
     parser.add_argument("--report", action="store_true", help="run every evaluation protocol and write reports/")
+    parser.add_argument("--tensorboard", type=Path, default=None, metavar="DIR",
+                        help="write TensorBoard training logs of the served models under DIR")
     parser.add_argument("--no-train", action="store_true", help="with --report: skip training the served models")
     parser.add_argument("--if-missing", action="store_true", help="do nothing when a trained version already exists")
     parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO"))
@@ -85,13 +87,17 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         served = TwoStageConfig(retrieval=args.retrieval, ranking=args.ranking)
         version, summary = train_served_models(movielens, args.artifacts_dir, served, quick=args.quick,
-                                               epochs=args.epochs, seed=args.seed, source=str(source))
+                                               epochs=args.epochs, seed=args.seed, source=str(source),
+                                               tensorboard_dir=args.tensorboard)
         print(f"published version {version} in {args.artifacts_dir} "
               f"({time.perf_counter() - started:.0f} s): "
               + json.dumps({role: m["train_seconds"] for role, m in summary["models"].items()}))
     if args.report:
         from movierec.evaluation.report import run_report  # the report pulls in plotting; only load it when asked
+        from movierec.evaluation.report_plots import loss_curves_plot
 
+        if not args.no_train:
+            loss_curves_plot(summary["histories"], args.reports_dir)
         run_report(movielens, args.models, args.reports_dir, quick=args.quick, seed=args.seed)
         print(f"metrics written to {args.reports_dir}/metrics.md")
     return 0

@@ -63,3 +63,16 @@ def test_unknown_model_name_is_refused(tmp_path):
                        "--retrieval", "nonsense")
     assert result.returncode == 2
     assert "unknown model 'nonsense'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_report_with_training_writes_loss_curves_and_tensorboard_logs(tmp_path):
+    data = write_100k(tmp_path / "ml-100k")
+    reports, logs = tmp_path / "reports", tmp_path / "tb"
+    result = run_train("--data-dir", str(data), "--artifacts-dir", str(tmp_path / "a"), "--quick", "--report",
+                       "--models", "popularity", "--reports-dir", str(reports), "--tensorboard", str(logs))
+    assert result.returncode == 0, result.stderr
+    assert (reports / "loss_curves.png").stat().st_size > 0
+    assert "loss_curves.png" in (reports / "metrics.md").read_text()
+    # the served TFRS models (history retrieval and ranking) logged their epochs for TensorBoard
+    for role in ("retrieval", "ranking"):
+        assert list((logs / role).rglob("events.out.tfevents.*")), role

@@ -41,3 +41,25 @@ def comparison_plot(protocol: str, rows: Mapping[str, Mapping[str, float]], base
     figure.savefig(path, dpi=100)
     plt.close(figure)
     return path
+
+
+def loss_curves_plot(histories: Mapping[str, Mapping[str, list[float]]], out_dir: Path) -> Path | None:
+    """``loss_curves.png``: the per-epoch training loss of each served model (one panel each).
+
+    ``histories`` maps a role ("retrieval", "ranking") to Keras' per-epoch logs; roles without a
+    ``loss`` series (the closed-form baselines) are left out, and nothing is drawn when none has one.
+    """
+    curves = {role: logs["loss"] for role, logs in histories.items() if logs.get("loss")}
+    if not curves:
+        return None
+    figure, axes = plt.subplots(1, len(curves), figsize=(4.5 * len(curves), 3.4), squeeze=False)
+    for axis, (role, losses) in zip(axes[0], curves.items()):
+        axis.plot(range(1, len(losses) + 1), losses, marker=".", color=MODEL_COLOUR)
+        axis.set_title(f"{role}: training loss")
+        axis.set_xlabel("epoch")
+    figure.tight_layout()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "loss_curves.png"
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path

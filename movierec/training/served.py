@@ -21,19 +21,23 @@ from movierec.serving.catalog import Catalog
 logger = logging.getLogger(__name__)
 
 
-def build_model(name: str, *, quick: bool, epochs: int | None = None, seed: int | None = None) -> Any:
-    """A fresh untrained model from the registry, with ``epochs``/``seed`` applied where the config has them."""
+def build_model(name: str, *, quick: bool, epochs: int | None = None, seed: int | None = None,
+                tensorboard_dir: str | None = None) -> Any:
+    """A fresh untrained model from the registry, with ``epochs``/``seed``/``tensorboard_dir`` applied
+    where its config has such a field (the closed-form baselines have none of them)."""
     entry = spec(name)
     field_names = {f.name for f in dataclasses.fields(entry.build_config(quick=quick))}
-    overrides = {key: value for key, value in (("epochs", epochs), ("seed", seed))
+    overrides = {key: value for key, value in (("epochs", epochs), ("seed", seed), ("tensorboard_dir", tensorboard_dir))
                  if value is not None and key in field_names}
     return entry.factory(quick=quick, **overrides)()
 
 
 def train_served_models(movielens: Any, artifacts_dir: Path, served: TwoStageConfig = TwoStageConfig(), *,
                         quick: bool = False, epochs: int | None = None, seed: int | None = None,
-                        source: str = "") -> tuple[str, dict[str, Any]]:
-    """Fit the served models on all ratings and publish them; returns (version, summary)."""
+                        source: str = "", tensorboard_dir: Path | None = None) -> tuple[str, dict[str, Any]]:
+    """Fit the served models on all ratings and publish them; returns (version, summary).
+
+    With ``tensorboard_dir``, each model's training logs go to ``<tensorboard_dir>/<role>``."""
     ratings, movies = movielens.ratings, movielens.movies
     catalog = Catalog(movies, movielens.merged_ids)
     summary: dict[str, Any] = {"dataset": {"release": movielens.release, "source": source,
@@ -42,7 +46,8 @@ def train_served_models(movielens: Any, artifacts_dir: Path, served: TwoStageCon
                                "quick": quick, "seed": seed, "models": {}, "histories": {}}
     fitted = {}
     for role, name in (("retrieval", served.retrieval), ("ranking", served.ranking)):
-        model = build_model(name, quick=quick, epochs=epochs, seed=seed)
+        model = build_model(name, quick=quick, epochs=epochs, seed=seed,
+                            tensorboard_dir=str(tensorboard_dir / role) if tensorboard_dir else None)
         started = time.perf_counter()
         model.fit(ratings, movies)
         seconds = time.perf_counter() - started
