@@ -14,19 +14,29 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from dotenv import find_dotenv
+from telegram.error import InvalidToken, NetworkError
+from telegram.ext import Application
 
 from bot.app import Services, build_application, build_services
 from bot.console import run_console
 from bot.conversation import RecommenderHolder
+from bot.polling import run_polling
+from bot.redaction import configure_logging, redact
 from bot.settings import Settings, SettingsError
 from db.engine import DatabaseUnavailableError
 from db.migrate import upgrade_database
+from movierec.data.download import DataDownloadError
 
 logger = logging.getLogger(__name__)
 
 
+class MoviesUnavailableError(RuntimeError):
+    """Neither trained artifacts nor the MovieLens files to build the fallback from: nothing to serve."""
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the bot; returns the process exit status (2: bad settings, 1: database unavailable)."""
+    """Run the bot; returns the process exit status (2: bad settings; 1: database, movies or
+    Telegram unavailable, or the token rejected)."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
     parser.add_argument("--webhook", action="store_true",
                         help="receive updates on WEBHOOK_URL (https) instead of long polling")
@@ -39,18 +49,34 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs request URLs, which contain the token
+    configure_logging(settings.log_level, secrets=[settings.telegram_bot_token, settings.webhook_secret])
     try:
         upgrade_database(settings.database_url)
         services = build_services(settings, _load_holder(settings), reload_on_sighup=True)
     except DatabaseUnavailableError as error:
         print(f"Database unavailable: {error}", file=sys.stderr)
         return 1
+    except MoviesUnavailableError as error:
+        print(f"No movies to serve: {error}", file=sys.stderr)
+        return 1
     if not settings.telegram_bot_token:
         return _console(services)
     application = build_application(settings, services)
-    if args.webhook:
+    try:
+        _run(application, settings, webhook=args.webhook)
+    except InvalidToken:
+        print("Telegram rejected TELEGRAM_BOT_TOKEN: check the token @BotFather gave you.", file=sys.stderr)
+        return 1
+    except NetworkError as error:
+        print(f"Cannot reach the Telegram Bot API at {settings.telegram_api_url}: "
+              f"{redact(str(error), [settings.telegram_bot_token])}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _run(application: Application, settings: Settings, *, webhook: bool) -> None:
+    """Serve until SIGINT/SIGTERM; the updates in flight are finished before it returns."""
+    if webhook:
         assert settings.webhook_url is not None  # checked by check_webhook
         logger.info("receiving updates by webhook on port %d", settings.webhook_port)
         # Telegram posts to WEBHOOK_URL; a proxy forwards it here unchanged, so we listen on its path.
@@ -59,8 +85,7 @@ def main(argv: list[str] | None = None) -> int:
                                 webhook_url=settings.webhook_url, secret_token=settings.webhook_secret)
     else:
         logger.info("receiving updates by long polling from %s", settings.telegram_api_url)
-        application.run_polling()
-    return 0
+        run_polling(application)
 
 
 def _load_holder(settings: Settings) -> RecommenderHolder:
@@ -69,7 +94,10 @@ def _load_holder(settings: Settings) -> RecommenderHolder:
     def load():  # noqa: ANN202 - returns movierec.serving.Recommender
         return load_recommender(settings.artifacts_dir, settings.data_dir)
 
-    return RecommenderHolder(load(), loader=load)
+    try:
+        return RecommenderHolder(load(), loader=load)
+    except (DataDownloadError, OSError, ValueError) as error:  # what loading MovieLens raises
+        raise MoviesUnavailableError(f"no trained models, and MovieLens could not be loaded: {error}") from error
 
 
 def _console(services: Services) -> int:

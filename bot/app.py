@@ -81,8 +81,12 @@ def build_application(settings: Settings, services: Services) -> Application:
     )
     application.bot_data.conversation = services.conversation
     # Text anywhere; stickers, photos… only in private chats, where they get a "text please" answer.
-    application.add_handler(MessageHandler((filters.TEXT | filters.ChatType.PRIVATE) & filters.UpdateType.MESSAGE,
-                                           on_message))
+    # An edited private message is read again (ratings are upserts, so "Fargo 4" edited to "Fargo 5"
+    # corrects the rating); edits in groups are ignored so a command is not answered twice.
+    application.add_handler(MessageHandler(
+        (filters.TEXT | filters.ChatType.PRIVATE)
+        & (filters.UpdateType.MESSAGE | (filters.UpdateType.EDITED_MESSAGE & filters.ChatType.PRIVATE)),
+        on_message))
     application.add_handler(CallbackQueryHandler(on_callback))
     application.add_error_handler(on_error)
     return application

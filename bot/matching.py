@@ -41,6 +41,9 @@ DEFAULT_SCORE_CUTOFF = 60.0
 # Weights of the looser similarities, as in rapidfuzz's WRatio: a looser match must not beat a close one.
 _UNORDERED_WEIGHT = 0.95
 _PARTIAL_WEIGHT = 0.9
+# A query with fewer letters than this outside stop words ("x", "& <i", "XX") is found inside far too
+# many titles to mean any one of them: it may match a whole title, never a part of one.
+_MIN_PARTIAL_CHARS = 3
 # Typing slips forgiven: none below 4 characters, one up to 7, two beyond; each slip costs 3 points.
 _SHORTEST_TYPO_QUERY = 4
 _LONGEST_ONE_TYPO_QUERY = 8
@@ -344,6 +347,8 @@ class TitleMatcher:
         unordered = process.cdist([key], choices, scorer=fuzz.token_sort_ratio)[0] * _UNORDERED_WEIGHT
         partial = process.cdist([key], choices, scorer=fuzz.partial_ratio)[0] * _PARTIAL_WEIGHT
         partial[self._key_lengths[key_ids] < len(key)] = 0.0
+        if sum(len(word) for word in key.split() if word not in _STOP_WORDS) < _MIN_PARTIAL_CHARS:
+            partial[:] = 0.0
         scores = np.maximum(whole, np.maximum(unordered, partial)).astype(np.float64)
         allowed = _allowed_typos(key)
         if allowed:

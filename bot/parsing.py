@@ -42,9 +42,9 @@ _LEADING_VERB = re.compile(r"^\s*(?:i\s+)?(?:rate|rated|rating)\s+", re.IGNORECA
 # Sentence punctuation after the value ("Fargo 5!") says nothing about the rating.
 _TRAILING_NOISE = re.compile(r"[\s.!?\ufe0f]+$")
 _STAR_RUN = re.compile(r"^(?P<title>.*?)(?P<sep>\s*[:=–—]\s*|\s+-\s+|\s*)(?P<stars>[⭐★☆✩½\ufe0f\s]*[⭐★½])$")
-_NUMBER = (
-    r"[-+]?(?:\d+(?:[.,]\d+)?(?:e[-+]?\d+)?½?|\.\d+|½)"
-    r"|nan|inf(?:inity)?|" + "|".join(_WORD_VALUES)
+_NUMBER = (  # a sign may precede nan and inf too: "-inf" is an unusable value to explain, not a title
+    r"[-+]?(?:\d+(?:[.,]\d+)?(?:e[-+]?\d+)?½?|\.\d+|½|nan|inf(?:inity)?)"
+    r"|" + "|".join(_WORD_VALUES)
 )
 _VALUE = re.compile(
     r"^(?P<title>.*?)(?P<sep>\s*[:=–—]\s*|\s+-\s+|\s+|^)"

@@ -13,6 +13,7 @@ import os
 import shutil
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from telegram.ext import Application
 from bot.app import Services, build_application, build_services
 from bot.conversation import Conversation, RecommenderHolder
 from bot.matching import TitleMatcher
+from bot.polling import poll, running
 from bot.settings import Settings
 from bot.understanding import MessageUnderstanding
 from db.engine import make_session_factory
@@ -145,18 +147,20 @@ class RunningBot:
 @pytest.fixture
 async def running_bot(emulator: BotApiEmulator, services: Services) -> AsyncIterator[RunningBot]:
     """The real Application, long-polling the emulator in this test's event loop."""
+    async with polling_bot(emulator, services) as bot:
+        yield bot
+
+
+@asynccontextmanager
+async def polling_bot(emulator: BotApiEmulator, services: Services) -> AsyncIterator[RunningBot]:
+    """Run the real Application over ``services`` (for tests that build their own, e.g. a fallback model)."""
     settings = make_settings("unused: services are built", emulator.url, emulator.token)
     application = build_application(settings, services)
-    await application.initialize()
-    await application.post_init(application)  # run_polling would call it; start() does not
-    await application.updater.start_polling(poll_interval=0.0, timeout=1)
-    await application.start()
-    try:
-        yield RunningBot(application, emulator, services)
-    finally:
-        stopping = asyncio.create_task(application.updater.stop())
-        await emulator.wake_pollers()
-        await stopping
-        await application.stop()
-        await application.shutdown()
-        await application.post_shutdown(application)
+    async with running(application):  # the polling loop of ``python -m bot``, in this test's event loop
+        stop = asyncio.Event()
+        polling = asyncio.create_task(poll(application, stop, timeout=1))
+        try:
+            yield RunningBot(application, emulator, services)
+        finally:
+            stop.set()
+            await polling

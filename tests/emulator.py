@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -26,6 +27,8 @@ MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
 ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre", "a", "span",
                 "tg-spoiler", "blockquote", "tg-emoji"}
+# An & that does not start one of the entities Telegram's HTML mode knows.
+_BARE_AMPERSAND = re.compile(r"&(?!(?:lt|gt|amp|quot|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});)")
 # Parameters python-telegram-bot sends JSON-encoded inside form fields.
 JSON_FIELDS = {"reply_markup", "commands", "allowed_updates", "scope", "entities", "link_preview_options",
                "reply_parameters"}
@@ -114,6 +117,9 @@ def check_html(text: str) -> str:
             name = chunk.split(">", 1)[0].lstrip("/").split(" ", 1)[0]
             if name not in ALLOWED_TAGS:
                 raise ApiError(400, "Bad Request: can't parse entities: unsupported start tag")
+    bare = _BARE_AMPERSAND.search(text)
+    if bare:  # Telegram: every & that does not start an entity must be written &amp;
+        raise ApiError(400, f"Bad Request: can't parse entities: character '&' is reserved (offset {bare.start()})")
     checker = _HtmlChecker()
     checker.feed(text)
     checker.close()
@@ -176,6 +182,11 @@ class BotApiEmulator:
         self._messages[(chat["id"], message["message_id"])] = message
         await self._push({"message": message})
         return message
+
+    async def send_update(self, update: dict[str, Any]) -> None:
+        """Queue any update as Telegram would deliver it (a sticker, an edit, a channel post…); the
+        ``update_id`` is added here."""
+        await self._push(update)
 
     async def press_button(self, user: TgUser, message: BotOutput | dict[str, Any], callback_data: str,
                            *, chat_id: int | None = None) -> str:

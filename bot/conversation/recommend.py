@@ -8,6 +8,8 @@ shows the next page.
 
 from __future__ import annotations
 
+import re
+
 from bot.conversation import callbacks, ratings
 from bot.conversation.messages import Button, Reply, Response
 from bot.conversation.replies import button_label, esc, movie_line, star_buttons, stars
@@ -35,7 +37,9 @@ def recommend_command(turn: Turn, args: str) -> Response:
     count = DEFAULT_PICKS
     words: list[str] = []
     for word in args.split():
-        if word.isdigit():
+        # A signed whole number is a count, so "/recommend -5" is told the range (not "unknown genre");
+        # \d, unlike str.isdigit, excludes superscripts such as "²", which int() cannot read.
+        if re.fullmatch(r"[-+]?\d+", word):
             count = int(word)
         else:
             words.append(word)

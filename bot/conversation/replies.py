@@ -15,6 +15,7 @@ from bot.conversation.messages import Button
 MAX_MESSAGE_CHARS = 4096
 MAX_CALLBACK_ANSWER_CHARS = 200
 MAX_BUTTON_LABEL_CHARS = 60
+_LONGEST_ENTITY = len("&#x10ffff;")
 
 EXAMPLES = (
     "<code>Fargo 5</code>\n"
@@ -78,8 +79,9 @@ def split_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
             if current:
                 pieces.append(current)
                 current = ""
-            pieces.append(line[:limit])
-            line = line[limit:]
+            cut = _entity_safe_cut(line, limit)
+            pieces.append(line[:cut])
+            line = line[cut:]
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit:
             pieces.append(current)
@@ -89,6 +91,15 @@ def split_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
     if current or not pieces:
         pieces.append(current)
     return pieces
+
+
+def _entity_safe_cut(line: str, limit: int) -> int:
+    """Where to hard-cut an over-long line: at ``limit``, or just before an HTML entity (``&amp;``) that
+    the cut would split — half an entity is invalid HTML, and Telegram refuses the whole message."""
+    entity_start = line.rfind("&", max(0, limit - _LONGEST_ENTITY), limit)
+    if entity_start > 0 and ";" not in line[entity_start:limit]:
+        return entity_start
+    return limit
 
 
 def numbered(lines: Iterable[str]) -> str:
