@@ -34,6 +34,19 @@ def test_tfrs_protocol_separates_oracle_from_random(planted) -> None:
     assert all(row["train_seconds"] >= 0 for row in results.values())
 
 
+class HistoryDroppingOracle(GroupOracle):
+    """Like the served pipeline: its own scores already leave out the rated movies."""
+
+    excludes_history = True
+
+
+def test_tfrs_protocol_reports_only_masked_accuracy_for_history_dropping_models(planted) -> None:
+    ratings, movies = planted
+    row = tfrs_protocol(ratings, movies, {"dropping": HistoryDroppingOracle, "oracle": GroupOracle})
+    assert "factorized_top_10" not in row["dropping"] and "factorized_top_10" in row["oracle"]
+    assert row["dropping"]["factorized_top_10_masked"] == row["oracle"]["factorized_top_10_masked"]
+
+
 def test_top_n_protocol_separates_oracle_from_random(planted) -> None:
     ratings, movies = planted
     results = top_n_protocol(ratings, movies, MODELS | {"bias": BiasModel})

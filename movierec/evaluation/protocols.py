@@ -63,7 +63,9 @@ def _factorized_top_k(model: ItemScorer, queries: Sequence[UserQuery], targets_b
                       ks: Sequence[int]) -> dict[str, float]:
     lookup = column_lookup(model.movie_ids)
     catalog_size = len(lookup)
-    hits = {f"factorized_top_{k}{suffix}": 0 for k in ks for suffix in ("", "_masked")}
+    # a model that already drops the history from its scores (the served pipeline) has no unmasked number
+    suffixes = ("_masked",) if getattr(model, "excludes_history", False) else ("", "_masked")
+    hits = {f"factorized_top_{k}{suffix}": 0 for k in ks for suffix in suffixes}
     total = 0
     for start, scores in scored_batches(model, queries):
         batch = queries[start:start + len(scores)]
@@ -79,6 +81,8 @@ def _factorized_top_k(model: ItemScorer, queries: Sequence[UserQuery], targets_b
         total += len(rows) + missing
         rows_array = np.asarray(rows, dtype=np.int64)
         for suffix, matrix in (("", scores), ("_masked", masked_scores)):
+            if suffix not in suffixes:
+                continue
             ranks = target_ranks(matrix[rows_array], targets) if rows else np.full(0, catalog_size)
             for k in ks:
                 hits[f"factorized_top_{k}{suffix}"] += int((ranks < k).sum())

@@ -70,12 +70,15 @@ MODELS: dict[str, ModelSpec] = {
     "ease_new_users": ModelSpec("movierec.models.ease:EaseModel", "movierec.models.ease:EaseConfig",
                                 settings={"l2": 3200.0}, baseline=True),
     # The TFRS models. Defaults live in each config dataclass; ``quick`` shrinks them to seconds.
+    # Served models. settings: chosen by `python -m scripts.tune --models retrieval,ranking` on validation
+    # users carved from the new-users training split (reports/tuning.md); the test users are never read.
     "retrieval": ModelSpec("movierec.models.retrieval:HistoryRetrieval",
-                           "movierec.models.retrieval:HistoryRetrievalConfig", quick=_QUICK_HISTORY),
+                           "movierec.models.retrieval:HistoryRetrievalConfig",
+                           settings={"epochs": 80, "learning_rate": 0.002 / 3}, quick=_QUICK_HISTORY),
     "id_retrieval": ModelSpec("movierec.models.id_retrieval:IdRetrieval",
                               "movierec.models.id_retrieval:IdRetrievalConfig", quick={"epochs": 1}),
     "ranking": ModelSpec("movierec.models.ranking:HistoryRanking", "movierec.models.ranking:HistoryRankingConfig",
-                         quick=_QUICK_HISTORY),
+                         settings={"epochs": 30, "learning_rate": 0.001}, quick=_QUICK_HISTORY),
     # the original notebooks' three multitask rows: (rating weight, retrieval weight)
     "multitask_rating": ModelSpec("movierec.models.multitask:HistoryMultitask",
                                   "movierec.models.multitask:MultitaskConfig",

@@ -65,6 +65,12 @@ class TwoStageModel:
     def movie_ids(self) -> np.ndarray:
         return self.retrieval.movie_ids
 
+    @property
+    def excludes_history(self) -> bool:
+        """True when the scores already push rated movies below everything (the blend does, as served
+        lists never hold them), so an evaluation must not report an "unmasked" accuracy for it."""
+        return bool(self.config.rating_weight)
+
     def fit(self, train: pd.DataFrame, movies: pd.DataFrame) -> None:
         self.retrieval.fit(train, movies)
         self.ranking.fit(train, movies)
