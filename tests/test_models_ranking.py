@@ -25,6 +25,9 @@ def trained() -> HistoryRanking:
 def test_implements_the_protocols(trained: HistoryRanking) -> None:
     assert isinstance(trained, RatingPredictor) and isinstance(trained, Persistable)
     assert len(trained.history["root_mean_squared_error"]) == TINY.epochs
+    # the epoch's mean batch loss (not tfrs' last-batch loss) falls as the model learns
+    mean_loss = trained.history["mean_loss"]
+    assert len(mean_loss) == TINY.epochs and mean_loss[-1] < mean_loss[0]
 
 
 @pytest.mark.parametrize("group", [0, 1])

@@ -46,10 +46,11 @@ def comparison_plot(protocol: str, rows: Mapping[str, Mapping[str, float]], base
 def loss_curves_plot(histories: Mapping[str, Mapping[str, list[float]]], out_dir: Path) -> Path | None:
     """``loss_curves.png``: the per-epoch training loss of each served model (one panel each).
 
-    ``histories`` maps a role ("retrieval", "ranking") to Keras' per-epoch logs; roles without a
-    ``loss`` series (the closed-form baselines) are left out, and nothing is drawn when none has one.
+    ``histories`` maps a role ("retrieval", "ranking") to Keras' per-epoch logs; the epoch's mean
+    loss is drawn (``mean_loss``, see :class:`movierec.models.training.EpochMeanLoss`). Roles without
+    it (the closed-form baselines) are left out, and nothing is drawn when none has one.
     """
-    curves = {role: logs["loss"] for role, logs in histories.items() if logs.get("loss")}
+    curves = {role: logs["mean_loss"] for role, logs in histories.items() if logs.get("mean_loss")}
     if not curves:
         return None
     figure, axes = plt.subplots(1, len(curves), figsize=(4.5 * len(curves), 3.4), squeeze=False)

@@ -140,12 +140,30 @@ def batches(sampler: HistorySampler, seed: int, users_per_batch: int,
     return tf.data.Dataset.from_generator(generate, output_signature=signature).prefetch(2)
 
 
+class EpochMeanLoss(tf.keras.callbacks.Callback):
+    """Adds ``mean_loss``, the mean of the epoch's batch losses, to the epoch logs.
+
+    ``tfrs.Model.train_step`` reports the *last batch's* loss as ``loss``, which jumps with the size of
+    that batch (users bring different numbers of targets); the mean is what curves and early stopping need.
+    """
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._losses: list[float] = []
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self._losses.append(float(logs["loss"]))
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        logs["mean_loss"] = float(np.mean(self._losses)) if self._losses else float("nan")
+
+
 def fit(net: tf.keras.Model, dataset: tf.data.Dataset, *, steps_per_epoch: int, epochs: int,
         early_stopping_patience: int, tensorboard_dir: str | None, verbose: int) -> dict[str, list[float]]:
-    """Keras fit with optional early stopping (on the training loss) and TensorBoard; returns per-epoch logs."""
-    callbacks: list[tf.keras.callbacks.Callback] = []
+    """Keras fit with optional early stopping (on the epoch's mean training loss) and TensorBoard;
+    returns per-epoch logs, ``mean_loss`` among them."""
+    callbacks: list[tf.keras.callbacks.Callback] = [EpochMeanLoss()]  # first: the others read its mean_loss
     if early_stopping_patience > 0:
-        callbacks.append(tf.keras.callbacks.EarlyStopping(monitor="loss", patience=early_stopping_patience,
+        callbacks.append(tf.keras.callbacks.EarlyStopping(monitor="mean_loss", patience=early_stopping_patience,
                                                           restore_best_weights=True))
     if tensorboard_dir:
         callbacks.append(tf.keras.callbacks.TensorBoard(log_dir=tensorboard_dir))
