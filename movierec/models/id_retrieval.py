@@ -25,7 +25,6 @@ from movierec.models import training
 from movierec.models.base import UserQuery
 from movierec.models.features import MovieVocabulary, sorted_lookup
 
-USERS_FILE = "users.npz"
 
 
 @dataclass
@@ -109,7 +108,7 @@ class IdRetrieval:
         path = Path(path)
         training.write_config(path, self.name, self.config, {"history": self.history})
         vocabulary.save(path)
-        np.savez(path / USERS_FILE, user_ids=self._user_ids)
+        training.save_user_ids(path, self._user_ids)
         training.save_weights(self._net, path)
 
     @classmethod
@@ -119,8 +118,7 @@ class IdRetrieval:
         model = cls(IdRetrievalConfig.from_dict(values))
         model.history = state.get("history", {})
         model._vocabulary = MovieVocabulary.load(path)
-        with np.load(path / USERS_FILE, allow_pickle=False) as users:
-            model._user_ids = users["user_ids"]
+        model._user_ids = training.load_user_ids(path)
         model._net = _IdTwoTower(len(model._user_ids), len(model._vocabulary), model.config)
         model._net.user_tower(tf.zeros([1], tf.int32))  # create the variables before restoring them
         model._net.movie_tower(tf.zeros([1], tf.int32))

@@ -31,7 +31,6 @@ from movierec.models.features import (CandidateTower, HistoryEncoder, MovieVocab
                                       encode_queries, history_signature)
 
 MIN_STARS, MAX_STARS = 0.5, 5.0
-USERS_FILE = "users.npz"
 
 
 @dataclass
@@ -156,7 +155,7 @@ class HistoryRanking:
         training.write_config(path, self.name, self.config,
                               {"history": self.history, "global_mean": self._net.global_mean})
         vocabulary.save(path)
-        np.savez(path / USERS_FILE, user_ids=self._user_ids)
+        training.save_user_ids(path, self._user_ids)
         training.save_weights(self._net, path)
 
     @classmethod
@@ -166,8 +165,7 @@ class HistoryRanking:
         model = cls(HistoryRankingConfig.from_dict(values))
         model.history = state.get("history", {})
         model._vocabulary = MovieVocabulary.load(path)
-        with np.load(path / USERS_FILE, allow_pickle=False) as users:
-            model._user_ids = users["user_ids"]
+        model._user_ids = training.load_user_ids(path)
         model._net = _HistoryRatingNet(model._vocabulary, model._user_ids, float(state["global_mean"]), model.config)
         model._prepare_serving()  # creates the variables the checkpoint is restored into
         training.load_weights(model._net, path)

@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 CONFIG_FILE = "config.json"
 WEIGHTS_PREFIX = "weights/model"
+USERS_FILE = "users.npz"
 Batch = dict[str, np.ndarray]
 
 
@@ -188,6 +189,16 @@ def read_config(folder: Path, kind: str) -> tuple[dict[str, Any], dict[str, Any]
     if payload.get("kind") != kind:
         raise ValueError(f"{folder} holds a {payload.get('kind')!r} model, not {kind!r}")
     return payload["config"], payload.get("state", {})
+
+
+def save_user_ids(folder: Path, user_ids: np.ndarray) -> None:
+    """The training users an id-keyed model knows, in its embedding order."""
+    np.savez(folder / USERS_FILE, user_ids=user_ids)
+
+
+def load_user_ids(folder: Path) -> np.ndarray:
+    with np.load(folder / USERS_FILE, allow_pickle=False) as users:
+        return users["user_ids"]
 
 
 def save_weights(net: tf.keras.Model, folder: Path) -> None:
