@@ -28,5 +28,8 @@ report: $(STAMP)
 eda: $(STAMP)
 	$(BIN)/python -m scripts.eda
 
+bench: $(STAMP)
+	$(BIN)/python -m scripts.bench $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -16,11 +16,11 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackContext, ExtBot
 
-from bot.conversation import Conversation, Incoming, Reply, Response
+from bot.conversation import Conversation, Incoming, Reply, Response, takes_a_while
 from bot.conversation.replies import split_message, toast
 
 logger = logging.getLogger(__name__)
@@ -116,6 +116,8 @@ async def _serve(incoming: Incoming, context: Context, *, message: Message, quer
             return
         lock = data.user_locks.setdefault(incoming.user_id, asyncio.Lock())
         async with lock:  # one user's updates in order; other users are not held up
+            if takes_a_while(incoming):
+                await _show_typing(context.bot, incoming.chat_id)
             response = await asyncio.to_thread(data.require_conversation().handle, incoming)
             if query is not None:
                 # Answered before anything is sent or edited. Not before handling: the toast text is
@@ -129,6 +131,14 @@ async def _serve(incoming: Incoming, context: Context, *, message: Message, quer
                 await query.answer()
             except TelegramError:
                 logger.warning("could not answer callback query %s", query.id)
+
+
+async def _show_typing(bot: ExtBot[None], chat_id: int) -> None:
+    """"typing…" in the client while the models work; a refusal must not cost the user the answer."""
+    try:
+        await bot.send_chat_action(chat_id, ChatAction.TYPING)
+    except TelegramError as error:
+        logger.info("could not show typing in chat %s: %s", chat_id, error)
 
 
 async def send_response(bot: ExtBot[None], message: Message, response: Response) -> None:

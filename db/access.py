@@ -23,9 +23,11 @@ from db.models import (
     MESSAGE_DIRECTIONS,
     MESSAGE_KINDS,
     NAME_LENGTH,
+    PENDING_QUESTIONS_LENGTH,
     Base,
     Dismissal,
     Impression,
+    LikedGroup,
     Message,
     Rating,
     User,
@@ -179,6 +181,71 @@ def watchlist_movie_ids(session: Session, user_id: int) -> set[int]:
     return set(session.scalars(select(WatchlistEntry.movie_id).where(WatchlistEntry.user_id == user_id)))
 
 
+def like_group(session: Session, user_id: int, movie_ids: Sequence[int]) -> bool:
+    """Remember that the user likes the group shown as ``movie_ids``; False if it was already liked."""
+    key = ",".join(str(int(m)) for m in movie_ids)
+    existing = _insert_or_find(
+        session,
+        LikedGroup(user_id=user_id, movie_ids=key),
+        lambda: session.scalars(
+            select(LikedGroup).where(LikedGroup.user_id == user_id, LikedGroup.movie_ids == key)
+        ).one_or_none(),
+    )
+    return existing is None
+
+
+def unlike_group(session: Session, user_id: int, *, group_id: int | None = None,
+                 movie_ids: Sequence[int] | None = None) -> bool:
+    """Forget one liked group, by its row id or by its movies; False if there was no such group."""
+    query = delete(LikedGroup).where(LikedGroup.user_id == user_id)
+    if group_id is not None:
+        query = query.where(LikedGroup.id == group_id)
+    elif movie_ids is not None:
+        query = query.where(LikedGroup.movie_ids == ",".join(str(int(m)) for m in movie_ids))
+    else:
+        raise ValueError("name the group by group_id or movie_ids")
+    return bool(session.execute(query).rowcount)
+
+
+def liked_groups(session: Session, user_id: int) -> list[LikedGroup]:
+    """The user's liked groups, oldest first."""
+    query = select(LikedGroup).where(LikedGroup.user_id == user_id).order_by(LikedGroup.id)
+    return list(session.scalars(query))
+
+
+def ask_question(session: Session, user_id: int, kind: str) -> None:
+    """Record that a question of ``kind`` awaits the user's answer (asking again changes nothing)."""
+    kinds = pending_questions(session, user_id)
+    if kind not in kinds:
+        _set_pending(session, user_id, [*kinds, kind])
+
+
+def pending_questions(session: Session, user_id: int) -> list[str]:
+    """The kinds of question awaiting the user's answer, in the order asked."""
+    stored = session.scalar(select(User.pending_questions).where(User.id == user_id))
+    return [kind for kind in (stored or "").split(",") if kind]
+
+
+def end_questions(session: Session, user_id: int, kind: str | None = None) -> list[str]:
+    """Mark the question of ``kind`` (or every question) answered or cancelled; returns the kinds ended."""
+    kinds = pending_questions(session, user_id)
+    ended = [k for k in kinds if kind is None or k == kind]
+    if ended:
+        _set_pending(session, user_id, [k for k in kinds if k not in ended])
+    return ended
+
+
+def _set_pending(session: Session, user_id: int, kinds: list[str]) -> None:
+    user = session.get(User, user_id)
+    if user is None:
+        raise ValueError(f"unknown user {user_id}: call upsert_user before asking them anything")
+    value = ",".join(kinds)
+    if len(value) > PENDING_QUESTIONS_LENGTH or any("," in k for k in kinds):
+        raise ValueError(f"pending question kinds {kinds!r} do not fit the users.pending_questions column")
+    user.pending_questions = value
+    session.flush()
+
+
 def log_message(
     session: Session,
     *,
@@ -258,6 +325,7 @@ def count_rows_for_user(session: Session, user_id: int) -> dict[str, int]:
         Rating: Rating.user_id == user_id,
         Dismissal: Dismissal.user_id == user_id,
         WatchlistEntry: WatchlistEntry.user_id == user_id,
+        LikedGroup: LikedGroup.user_id == user_id,
         Message: _messages_about(user_id),
         Impression: Impression.user_id == user_id,
     }

@@ -48,6 +48,8 @@ MIN_RATING = 0.5
 MAX_RATING = 5.0
 NAME_LENGTH = 255  # Telegram allows 64 characters; the slack costs nothing
 LANGUAGE_CODE_LENGTH = 35  # an IETF language tag
+GROUP_IDS_LENGTH = 255
+PENDING_QUESTIONS_LENGTH = 64
 
 
 def utcnow() -> datetime:
@@ -111,6 +113,9 @@ class User(Base):
     language_code: Mapped[str | None] = mapped_column(String(LANGUAGE_CODE_LENGTH))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    pending_questions: Mapped[str] = mapped_column(String(PENDING_QUESTIONS_LENGTH), default="", server_default="")
+    """Comma-separated kinds of the questions awaiting the user's answer ("which movie?", "delete
+    everything?"), so /cancel can end them and a cancelled /forget button stops working."""
 
     def __repr__(self) -> str:
         return f"User(id={self.id}, username={self.username!r})"
@@ -166,6 +171,27 @@ class WatchlistEntry(Base):
 
     def __repr__(self) -> str:
         return f"WatchlistEntry(user_id={self.user_id}, movie_id={self.movie_id})"
+
+
+class LikedGroup(Base):
+    """An onboarding taste group the user liked, kept as its representative movies.
+
+    Storing the movies (not a cluster number) keeps the choice meaningful after a retrained model
+    regroups the catalog; the movies seed recommendations as weak positives until real ratings exist.
+    """
+
+    __tablename__ = "liked_groups"
+    __table_args__ = (UniqueConstraint("user_id", "movie_ids"),)
+
+    id: Mapped[int] = mapped_column(SurrogateKey, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    movie_ids: Mapped[str] = mapped_column(String(GROUP_IDS_LENGTH))
+    """Comma-separated movie ids, e.g. ``50,172,181,174``."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def movie_id_list(self) -> list[int]:
+        return [int(m) for m in self.movie_ids.split(",") if m]
 
 
 class Message(Base):

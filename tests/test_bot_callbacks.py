@@ -20,6 +20,11 @@ actions = st.one_of(
     st.builds(cb.More, st.integers(1, cb.MAX_PICKS), st.integers(1, cb.MAX_PAGE), st.sampled_from((None, *GENRES))),
     st.builds(cb.RatingsPage, st.integers(0, cb.MAX_PAGE)),
     st.builds(cb.Forget, st.integers(1, 2**53), st.integers(0, 2**34), st.booleans()),
+    st.one_of(*(st.builds(kind, movie_ids) for kind in (cb.Seen, cb.Save, cb.Unsave, cb.Details))),
+    st.builds(cb.WatchlistPage, st.integers(0, cb.MAX_PAGE)),
+    st.builds(cb.Group, st.tuples(*[movie_ids] * cb.GROUP_SIZE)),
+    st.just(cb.GroupsDone()),
+    st.builds(cb.UnlikeGroup, st.integers(1, 2**53)),
 )
 
 
@@ -54,7 +59,7 @@ def test_examples() -> None:
     "", "1", "1|", "1|r", "1|r|242", "1|r|242|0", "1|r|242|11", "1|r|0|5", "1|r|-5|5", "1|r|+5|5", "1|r|05|5",
     "1|r|242|9|", "2|r|242|9", "0|r|242|9", "1|R|242|9", "1|r| 242|9", "1|r|242|9\n", "1|q|1",
     "1|m|0|1|-", "1|m|11|1|-", "1|m|5|0|-", "1|m|5|1|21", "1|o|1|11|0", "1|f|0|5|y", "1|f|5|5|maybe",
-    "1|r|٢٤٢|9", "1|r|" + "9" * 60,
+    "1|r|٢٤٢|9", "1|r|" + "9" * 60, "1|g|1|2|3", "1|g|1|2|3|0", "1|g|1|2|3|4|5", "1|n|", "1|h|0", "1|v|0",
 ])
 def test_forged_or_stale_data_decodes_to_none(data: str) -> None:
     assert cb.decode(data) is None

@@ -19,8 +19,8 @@ def chat(conversation: Conversation, lines: str) -> str:
 
 
 def test_buttons_are_numbered_choices(conversation: Conversation, services: Services) -> None:
-    out = chat(conversation, "/start\n2\n9\n5\n")
-    assert "[1] 1★" in out and "[6] Haven't seen" in out
+    out = chat(conversation, "/start\n7\n2\n9\n5\n")  # 7: "Done" under the six taste groups
+    assert "[7] Done" in out and "[1] 1★" in out and "[6] Haven't seen" in out
     assert "bot (edited)> ✓" in out  # pressing 2 rated the first card with two stars
     assert "Pick a button from 1 to 6" in out  # 9 is not a button
     with session_factory(services.engine).begin() as session:

@@ -117,7 +117,8 @@ def test_odd_messages_get_helpful_answers(conversation: Conversation) -> None:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(message=st.text(max_size=120) | st.from_regex(r"/(rate|unrate|similar|search|recommend) .{0,40}"),
+@given(message=st.text(max_size=120)
+       | st.from_regex(r"/(rate|unrate|similar|search|recommend|movie|watchlist|cancel) .{0,40}"),
        data=st.text(max_size=70))
 def test_no_message_or_button_data_crashes_the_conversation(conversation: Conversation, message: str,
                                                            data: str) -> None:

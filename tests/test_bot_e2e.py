@@ -61,8 +61,10 @@ async def test_start_up_registers_commands_and_uses_the_api_url(running_bot: Run
 
 
 async def test_onboarding_with_buttons_reaches_recommend(running_bot: RunningBot) -> None:
-    welcome, card = await say(running_bot, ALICE, "/start", replies=2)
-    assert "Hi Alice" in welcome.text
+    welcome, groups = await say(running_bot, ALICE, "/start", replies=2)
+    assert "Hi Alice" in welcome.text and "Done" in groups.buttons[-1][0]["text"]
+    # taste groups are tested in test_bot_onboarding; "Done" goes on to single ratings
+    _, card = await press(running_bot, ALICE, groups, groups.button("Done"), replies=2)
     assert "0/5 rated" in card.text
     first_title = card.text.splitlines()[0]
     # "haven't seen" moves on without storing anything
@@ -131,16 +133,17 @@ async def test_recommend_buttons_rate_dismiss_and_more(running_bot: RunningBot) 
     header, *cards, footer = await say(running_bot, ALICE, "/recommend", replies=7)
     assert "personal picks" in header.text and len(cards) == 5
     assert all("You'd rate it about" in c.text for c in cards)
-    first_ids = [int(c.button("1★").split("|")[2]) for c in cards]
+    first_ids = [int(c.button("Seen it").split("|")[2]) for c in cards]
     (dismissed,) = await press(running_bot, ALICE, cards[0], cards[0].button("Not interested"))
     assert "won't suggest it again" in dismissed.text
-    await press(running_bot, ALICE, cards[1], cards[1].button("4★"))
+    (prompt,) = await press(running_bot, ALICE, cards[1], cards[1].button("Seen it"))  # more: test_bot_feedback
+    await press(running_bot, ALICE, prompt, prompt.button("4★"))
     assert stored_ratings(running_bot, ALICE)[first_ids[1]] == 4.0
     _, *more_cards, _ = await press(running_bot, ALICE, footer, footer.button("More"), replies=7)
-    more_ids = [int(c.button("1★").split("|")[2]) for c in more_cards]
+    more_ids = [int(c.button("Seen it").split("|")[2]) for c in more_cards]
     assert more_cards[0].text.startswith("6.") and not set(more_ids) & set(first_ids[:2])
     _, *again, _ = await say(running_bot, ALICE, "/recommend 10", replies=12)
-    again_ids = [int(c.button("1★").split("|")[2]) for c in again]
+    again_ids = [int(c.button("Seen it").split("|")[2]) for c in again]
     assert first_ids[0] not in again_ids and first_ids[1] not in again_ids
     with running_bot.sessions().begin() as session:
         assert access.dismissed_movie_ids(session, ALICE.id) == {first_ids[0]}

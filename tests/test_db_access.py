@@ -213,9 +213,11 @@ def test_delete_user_leaves_no_row_about_them_in_any_table(session_factory: Fact
                                user_id=user_id)
             access.log_message(session, chat_id=user_id, direction="out", kind="text", text="hello")
             access.record_impressions(session, user_id, [4, 5], model_version="m", context="recommend")
+            access.like_group(session, user_id, [6, 7, 8, 9])
+            access.ask_question(session, user_id, "forget")
         counts_before = access.count_rows_for_user(session, ALICE)
-    assert counts_before == {"users": 1, "ratings": 1, "dismissals": 1, "watchlist": 1, "messages": 2,
-                             "impressions": 2}
+    assert counts_before == {"users": 1, "ratings": 1, "dismissals": 1, "watchlist": 1, "liked_groups": 1,
+                             "messages": 2, "impressions": 2}
     with session_factory.begin() as session:
         held = access.list_ratings(session, ALICE)  # rows the session holds when the cascade runs
         assert access.delete_user(session, ALICE) is True

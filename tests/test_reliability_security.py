@@ -109,6 +109,8 @@ def rows_about(bot: RunningBot, user_id: int) -> dict[str, int]:
 
 
 async def fill_every_table(bot: RunningBot, user: TgUser) -> None:
+    _, groups = await exchange(bot, user, "/start")
+    await press(bot, user, groups, groups.buttons[0][0]["callback_data"])  # a liked onboarding group
     await exchange(bot, user, "Fargo 5, Heat 4, Toy Story 3")
     _, first, *_ = await exchange(bot, user, "/recommend 2")
     await press(bot, user, first, first.button("Not interested"))

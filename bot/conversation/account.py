@@ -1,13 +1,14 @@
 """The user's account: /start with onboarding, /myratings, /forget, /help, and the admin's /stats.
 
-Onboarding shows one well-known movie at a time from a fixed deck (the recommender's diverse
+A newcomer first picks taste groups (:mod:`bot.conversation.groups`); "Done" leads on to the cards.
+Onboarding then shows one well-known movie at a time from a fixed deck (the recommender's diverse
 "onboarding movies"); the button carries the deck position, so "haven't seen" needs no stored state
 and the next card is simply the next unrated movie of the deck.
 """
 
 from __future__ import annotations
 
-from bot.conversation import callbacks, ratings
+from bot.conversation import callbacks, groups, questions, ratings
 from bot.conversation.messages import Button, Reply, Response
 from bot.conversation.replies import EXAMPLES, esc, movie_line, stars
 from bot.conversation.turn import Turn
@@ -24,14 +25,18 @@ HELP = (
     "<b>Rate</b> by sending titles and stars (0.5–5, half stars welcome), several at once:\n"
     f"{EXAMPLES}\n"
     "Send a title alone to see the movie with rating buttons.\n\n"
-    "/recommend — personal picks (e.g. <code>/recommend 8 comedy</code>)\n"
+    "/recommend — personal picks, 5 at a time (e.g. <code>/recommend 8 comedy</code>); under each: "
+    "seen it, save for later, not interested, more like this, tell me more\n"
+    "/movie <i>title</i> — details: ratings, IMDb, similar movies\n"
+    "/watchlist — movies you saved for later\n"
     "/similar <i>title</i> — movies like it\n"
     "/search <i>title</i> — find a movie\n"
     "/rate <i>title stars</i> — rate one movie\n"
-    "/myratings — what you've rated, newest first\n"
+    "/myratings — what you've rated (and the groups you liked), newest first\n"
     "/unrate <i>title</i> — remove a rating\n"
     "/forget — delete everything I know about you\n"
-    "/start — rate a few well-known movies to get going"
+    "/cancel — stop a question I asked (which movie, delete everything)\n"
+    "/start — pick groups of movies you like, then rate a few to get going"
 )
 
 
@@ -41,9 +46,13 @@ def start_command(turn: Turn) -> Response:
     name = esc(turn.incoming.first_name) or "there"
     response = Response()
     if count == 0:
-        response.say(f"👋 Hi {name}! I'm a movie recommender. Rate a few movies and I'll suggest what to "
-                     "watch next.\nLet's start with some well-known ones — tap the stars, or "
-                     "“haven't seen”. You can also send ratings as messages, like <code>Fargo 5</code>.")
+        response.say(f"👋 Hi {name}! I'm a movie recommender. Tell me what you like and I'll suggest what "
+                     "to watch next.\nFirst, pick the groups of movies you enjoy; then rate a few "
+                     "well-known ones. You can also send ratings as messages, like <code>Fargo 5</code>.")
+        picker = groups.picker(turn)
+        if picker is not None:
+            response.replies.append(picker)
+            return response  # the first rating card follows "Done"
     else:
         response.say(f"👋 Welcome back, {name}! You've rated {count} movie{'' if count == 1 else 's'}.")
     if count >= ratings.ENOUGH_FOR_PICKS:
@@ -81,6 +90,20 @@ def on_onboard(turn: Turn, action: callbacks.Onboard) -> Response:
     return response
 
 
+def on_groups_done(turn: Turn) -> Response:
+    """Groups picked: close the picker, then the usual one-tap rating cards."""
+    liked = len(access.liked_groups(turn.session, turn.user_id))
+    summary = (f"👍 You liked {liked} group{'' if liked == 1 else 's'}: /recommend already uses "
+               f"{'it' if liked == 1 else 'them'}." if liked else "No groups picked: fine, let's rate instead.")
+    response = Response(callback_answer="Done").say(
+        summary + " Rating a few movies makes your picks sharper:", edit=True)
+    count = access.count_ratings(turn.session, turn.user_id)
+    card = None if count >= ratings.ENOUGH_FOR_PICKS else _next_card(turn, after=-1)
+    if card is not None:
+        response.replies.append(card)
+    return response
+
+
 def _next_card(turn: Turn, after: int) -> Reply | None:
     """The first deck movie after position ``after`` that the user has neither rated nor dismissed."""
     done = set(turn.ratings()) | access.dismissed_movie_ids(turn.session, turn.user_id)
@@ -110,8 +133,10 @@ def on_ratings_page(turn: Turn, action: callbacks.RatingsPage) -> Response:
 
 def _ratings_page(turn: Turn, page: int, *, edit: bool) -> Response:
     total = access.count_ratings(turn.session, turn.user_id)
+    liked_lines, liked_rows = groups.liked_section(turn)
     if total == 0:
-        return Response().say(f"You haven't rated anything yet. Send e.g.\n{EXAMPLES}\nor /start.", edit=edit)
+        text = f"You haven't rated anything yet. Send e.g.\n{EXAMPLES}\nor /start."
+        return Response().say("\n".join([*liked_lines, "", text]) if liked_lines else text, liked_rows, edit=edit)
     last_page = (total - 1) // RATINGS_PER_PAGE
     page = min(page, last_page)  # ratings may have been removed since the button was sent
     rows = access.list_ratings(turn.session, turn.user_id, offset=page * RATINGS_PER_PAGE,
@@ -119,12 +144,14 @@ def _ratings_page(turn: Turn, page: int, *, edit: bool) -> Response:
     lines = [f"{stars(r.value)} — {movie_line(_title_or_id(turn, r.movie_id))}" for r in rows]
     text = (f"⭐ Your ratings ({total}), newest first — page {page + 1} of {last_page + 1}:\n"
             + "\n".join(lines))
+    if liked_lines and page == 0:
+        text += "\n\n" + "\n".join(liked_lines)
     nav = []
     if page > 0:
         nav.append(Button("◀ Newer", callbacks.encode(callbacks.RatingsPage(page - 1))))
     if page < last_page:
         nav.append(Button("Older ▶", callbacks.encode(callbacks.RatingsPage(page + 1))))
-    return Response().say(text, [nav] if nav else [], edit=edit)
+    return Response().say(text, ([nav] if nav else []) + (liked_rows if page == 0 else []), edit=edit)
 
 
 def _title_or_id(turn: Turn, movie_id: int) -> str:
@@ -136,7 +163,9 @@ def _title_or_id(turn: Turn, movie_id: int) -> str:
 def forget_command(turn: Turn) -> Response:
     counts = access.count_rows_for_user(turn.session, turn.user_id)
     asked_at = int(turn.now)
-    summary = ", ".join(f"{n} {table}" for table, n in counts.items() if n and table != "users") or "no data"
+    summary = ", ".join(f"{n} {table.replace('_', ' ')}" for table, n in counts.items()
+                        if n and table != "users") or "no data"
+    questions.ask(turn, questions.FORGET)
     yes = callbacks.encode(callbacks.Forget(turn.user_id, asked_at, confirmed=True))
     no = callbacks.encode(callbacks.Forget(turn.user_id, asked_at, confirmed=False))
     return Response().say(
@@ -148,11 +177,15 @@ def on_forget(turn: Turn, action: callbacks.Forget) -> Response:
     """Only the asking user, only recently: a forwarded or week-old button must not delete an account."""
     if action.user_id != turn.user_id:
         return Response(callback_answer="This button belongs to someone else's /forget.")
+    was_pending = questions.answered(turn, questions.FORGET)
     if not action.confirmed:
         return Response(callback_answer="Cancelled").say("Cancelled: nothing was deleted.", edit=True)
     if not 0 <= turn.now - action.asked_at <= FORGET_WINDOW_S:
         return Response(callback_answer="That question has expired.").say(
             "That question expired, nothing was deleted. Send /forget again if you still want it.", edit=True)
+    if not was_pending:  # /cancel ended it
+        return Response(callback_answer="That question was cancelled.").say(
+            "That question was cancelled, nothing was deleted. Send /forget again if you still want it.", edit=True)
     access.delete_user(turn.session, turn.user_id)
     response = Response(callback_answer="Deleted", store_outgoing=False)
     return response.say("🗑 Done: everything about you is deleted. Send /start if you ever want to begin again.",

@@ -97,7 +97,71 @@ class Forget:
     confirmed: bool
 
 
-Action = Rate | ShowMovie | Unrate | Similar | NotInterested | Onboard | More | RatingsPage | Forget
+@dataclass(frozen=True)
+class Seen:
+    """"Seen it": turn a pick into a rating prompt (stars only, no predicted rating to anchor on)."""
+
+    movie_id: int
+
+
+@dataclass(frozen=True)
+class Save:
+    """"Save for later": put the movie on the watchlist."""
+
+    movie_id: int
+
+
+@dataclass(frozen=True)
+class Unsave:
+    """Take the movie off the watchlist."""
+
+    movie_id: int
+
+
+@dataclass(frozen=True)
+class Details:
+    """"Tell me more": the movie's details card."""
+
+    movie_id: int
+
+
+@dataclass(frozen=True)
+class WatchlistPage:
+    """A page of /watchlist (0-based)."""
+
+    page: int
+
+
+GROUP_SIZE = 4
+"""Movies that name an onboarding group (its representative titles)."""
+
+
+@dataclass(frozen=True)
+class Group:
+    """Like (or un-like) the onboarding group shown as these movies; the movies, not a cluster number,
+    identify it, so the button means the same after the model is retrained."""
+
+    movie_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class GroupsDone:
+    """Finished picking groups: go on to single ratings."""
+
+
+@dataclass(frozen=True)
+class UnlikeGroup:
+    """Remove a liked group (its stored row id) from /myratings."""
+
+    group_id: int
+
+
+Action = (Rate | ShowMovie | Unrate | Similar | NotInterested | Onboard | More | RatingsPage | Forget | Seen | Save
+          | Unsave | Details | WatchlistPage | Group | GroupsDone | UnlikeGroup)
+
+_SIMPLE_KINDS: dict[type, str] = {Seen: "v", Save: "w", Unsave: "y", Details: "d"}
+"""Actions that carry one movie id and nothing else."""
+_SIMPLE_BY_KIND = {kind: action for action, kind in _SIMPLE_KINDS.items()}
 
 _NUMBER = r"(0|[1-9][0-9]{0,15})"
 _PATTERNS: dict[str, re.Pattern[str]] = {
@@ -105,6 +169,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     for kind, fields, suffix in (
         ("r", 2, ""), ("c", 1, ""), ("u", 1, ""), ("s", 1, ""), ("x", 1, ""), ("o", 3, ""),
         ("m", 2, r"\|(-|0|[1-9][0-9]?)"), ("p", 1, ""), ("f", 2, r"\|(y|n)"),
+        ("v", 1, ""), ("w", 1, ""), ("y", 1, ""), ("d", 1, ""), ("l", 1, ""), ("g", GROUP_SIZE, ""),
+        ("n", 0, ""), ("h", 1, ""),
     )
 }
 
@@ -130,6 +196,16 @@ def encode(action: Action) -> str:
             fields = ["p", page]
         case Forget(user_id, asked_at, confirmed):
             fields = ["f", user_id, asked_at, "y" if confirmed else "n"]
+        case Seen(movie_id) | Save(movie_id) | Unsave(movie_id) | Details(movie_id):
+            fields = [_SIMPLE_KINDS[type(action)], movie_id]
+        case WatchlistPage(page):
+            fields = ["l", page]
+        case Group(movie_ids):
+            fields = ["g", *movie_ids]
+        case GroupsDone():
+            fields = ["n"]
+        case UnlikeGroup(group_id):
+            fields = ["h", group_id]
         case _:
             raise ValueError(f"not a callback action: {action!r}")
     data = "|".join([VERSION, *map(str, fields)])
@@ -149,7 +225,7 @@ def decode(data: str | None) -> Action | None:
         return None
     values = found.groups()
     numbers = [int(v) for v in values if v.isdigit()]
-    action = _build(kind, numbers, values[-1])
+    action = _build(kind, numbers, values[-1] if values else "")
     return action if action is not None and _in_range(action) else None
 
 
@@ -175,6 +251,16 @@ def _build(kind: str, numbers: list[int], last: str) -> Action | None:
             return RatingsPage(numbers[0])
         case "f":
             return Forget(numbers[0], numbers[1], last == "y")
+        case "v" | "w" | "y" | "d":
+            return _SIMPLE_BY_KIND[kind](numbers[0])
+        case "l":
+            return WatchlistPage(numbers[0])
+        case "g":
+            return Group(tuple(numbers))
+        case "n":
+            return GroupsDone()
+        case "h":
+            return UnlikeGroup(numbers[0])
     return None
 
 
@@ -189,8 +275,12 @@ def _in_range(action: Action) -> bool:
             return 0 <= half <= 10 and position <= MAX_PAGE
         case More(count, page, _):
             return 1 <= count <= MAX_PICKS and 1 <= page <= MAX_PAGE
-        case RatingsPage(page):
+        case RatingsPage(page) | WatchlistPage(page):
             return page <= MAX_PAGE
+        case Group(movie_ids):
+            return len(movie_ids) == GROUP_SIZE and all(1 <= m <= MAX_MOVIE_ID for m in movie_ids)
         case Forget(user_id, _, _):
             return user_id >= 1
+        case UnlikeGroup(group_id):
+            return group_id >= 1
     return True

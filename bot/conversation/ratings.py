@@ -7,7 +7,7 @@ movies is never rated silently: the user picks with a button that carries the mo
 
 from __future__ import annotations
 
-from bot.conversation import callbacks
+from bot.conversation import callbacks, questions
 from bot.conversation.messages import Button, Reply, Response
 from bot.conversation.replies import EXAMPLES, button_label, esc, movie_line, star_buttons, stars
 from bot.conversation.turn import Turn
@@ -80,6 +80,7 @@ def save_rating(turn: Turn, movie_id: int, value: float, source: str) -> str:
     """Store (or update) one rating and return the confirmation line."""
     previous = turn.ratings().get(movie_id)
     access.set_rating(turn.session, turn.user_id, movie_id, value, source)
+    access.remove_from_watchlist(turn.session, turn.user_id, movie_id)  # seen now, so no longer "for later"
     line = f"✓ {movie_line(turn.title(movie_id))} — {stars(value)}"
     if previous is not None and previous != value:
         line += f" (was {stars(previous)})"
@@ -114,6 +115,7 @@ def did_you_mean(turn: Turn, raw: str, movie_ids: list[int], value: float | None
                   else callbacks.ShowMovie(movie_id))
         rows.append([Button(button_label(turn.title(movie_id)), callbacks.encode(action))])
     what = f" — {stars(value)}" if value is not None else ""
+    questions.ask(turn, questions.WHICH_MOVIE)
     return Reply(f"🤔 “{esc(raw)}”{what}: which one did you mean?", rows)
 
 
@@ -152,7 +154,8 @@ def resolve_title(turn: Turn, query: str) -> tuple[int | None, list[TitleMatch]]
     return None, []
 
 
-def choice_rows(matches: list[TitleMatch], action: type[callbacks.Unrate | callbacks.Similar | callbacks.ShowMovie]
+def choice_rows(matches: list[TitleMatch],
+                action: type[callbacks.Unrate | callbacks.Similar | callbacks.ShowMovie | callbacks.Details]
                 ) -> list[list[Button]]:
     """One button per offered movie, each carrying ``action`` for that movie."""
     return [[Button(button_label(m.display_title), callbacks.encode(action(m.movie_id)))] for m in matches]
@@ -171,6 +174,7 @@ def unrate_command(turn: Turn, args: str) -> Response:
     offered = [m for m in offered if m.movie_id in rated] or offered
     if not offered:
         return Response().say(f"🤷 I couldn't find “{esc(query)}”. /myratings shows your ratings.")
+    questions.ask(turn, questions.WHICH_MOVIE)
     return Response().say(f"🤔 Which rating of “{esc(query)}” should I remove?",
                           choice_rows(offered, callbacks.Unrate))
 

@@ -1,18 +1,18 @@
-"""Personal picks: /recommend and its buttons (rate, not interested, more), and /similar.
+"""Personal picks: /recommend and its buttons (feedback on each pick, more), and /similar.
 
-Each pick is its own message with one-tap star buttons, so rating what you have already seen costs a
-single tap and the card turns into the confirmation. "Not interested" is stored and excluded from
-every later list; "more" recomputes the list (the user may have rated some picks meanwhile) and
-shows the next page.
+Each pick is its own message with the feedback row of :mod:`bot.conversation.feedback`, so acting
+on one pick costs a single tap and turns just that card into its answer. "Not interested" is stored
+and excluded from every later list; "more" recomputes the list (the user may have rated some picks
+meanwhile) and shows the next page. Liked onboarding groups seed the list before any rating.
 """
 
 from __future__ import annotations
 
 import re
 
-from bot.conversation import callbacks, ratings
+from bot.conversation import callbacks, feedback, groups, questions, ratings
 from bot.conversation.messages import Button, Reply, Response
-from bot.conversation.replies import button_label, esc, movie_line, star_buttons, stars
+from bot.conversation.replies import button_label, esc, movie_line, stars
 from bot.conversation.turn import Turn
 from db import access
 from movierec.data.schema import GENRES
@@ -84,7 +84,9 @@ def _page(turn: Turn, count: int, page: int, genre: str | None) -> Response:
     dismissed = access.dismissed_movie_ids(turn.session, turn.user_id)
     recommender = turn.recommender
     wanted = count * (page + 1)
-    picks = recommender.recommend(rated, k=wanted, genres=[genre] if genre else None, exclude=dismissed)
+    liked = groups.liked_movie_ids(turn)
+    picks = recommender.recommend(rated, k=wanted, genres=[genre] if genre else None, exclude=dismissed,
+                                  liked=liked)
     picks = picks[count * page:]
     if not picks:
         where = f" in {genre}" if genre else ""
@@ -93,7 +95,7 @@ def _page(turn: Turn, count: int, page: int, genre: str | None) -> Response:
     access.record_impressions(turn.session, turn.user_id, [p.movie_id for p in picks],
                               model_version=recommender.version, context="recommend",
                               scores=[p.score for p in picks], predicted_ratings=predicted)
-    response = Response().say(_header(turn, rated, picks, genre, page))
+    response = Response().say(_header(turn, rated, bool(liked), picks, genre, page))
     for number, (pick, value) in enumerate(zip(picks, predicted, strict=True), start=count * page + 1):
         response.replies.append(_card(number, pick, value))
     more = callbacks.encode(callbacks.More(count, page + 1, genre))
@@ -109,27 +111,30 @@ def _predicted_stars(turn: Turn, rated: dict[int, float], picks: list[Recommenda
     return [p.predicted_rating if p.predicted_rating is not None else next(filled) for p in picks]
 
 
-def _header(turn: Turn, rated: dict[int, float], picks: list[Recommendation], genre: str | None,
-            page: int) -> str:
+def _header(turn: Turn, rated: dict[int, float], liked_groups: bool, picks: list[Recommendation],
+            genre: str | None, page: int) -> str:
     where = f" in {esc(genre)}" if genre else ""
     if page:
         return f"More picks{where}:"
     if turn.recommender.is_fallback:
         return (f"🍿 Popular picks{where}. My trained model isn't available right now, so these are "
                 "the same for everyone, not personal yet.")
+    if liked_groups and len(rated) < FEW_RATINGS and all(p.personal for p in picks):
+        return (f"🎬 Picks{where} from the groups you liked. Tap “Seen it” on any you know, and they'll get "
+                "sharper with every rating.")
     if len(rated) < FEW_RATINGS or not all(p.personal for p in picks):
         return (f"🍿 Picks{where} — still fairly generic: you've rated {len(rated)} movie"
                 f"{'' if len(rated) == 1 else 's'}. Rate a few more (e.g. <code>Fargo 5</code>) and "
                 "they'll get personal.")
-    return f"🎬 Your personal picks{where}, based on your {len(rated)} ratings. Tap stars if you've seen one:"
+    return (f"🎬 Your personal picks{where}, based on your {len(rated)} ratings. Tap “Seen it” on any you "
+            "know:")
 
 
 def _card(number: int, pick: Recommendation, predicted: float) -> Reply:
     text = (f"{number}. {movie_line(pick.title, pick.genres)}\n"
             f"You'd rate it about {stars(round(predicted * 2) / 2)}\n"
             f"<i>{esc(pick.reason)}</i>")
-    return Reply(text, [star_buttons(pick.movie_id),
-                        [Button("🚫 Not interested", callbacks.encode(callbacks.NotInterested(pick.movie_id)))]])
+    return Reply(text, feedback.pick_buttons(pick.movie_id))
 
 
 def similar_command(turn: Turn, args: str) -> Response:
@@ -142,7 +147,9 @@ def similar_command(turn: Turn, args: str) -> Response:
         return _similar(turn, movie_id)
     if not offered:
         return Response().say(f"🤷 I couldn't find “{esc(query)}”. Try another spelling or /search.")
-    return Response().say(f"🤔 Movies like which “{esc(query)}”?", ratings.choice_rows(offered, callbacks.Similar))
+    questions.ask(turn, questions.WHICH_MOVIE)
+    return Response().say(f"🤔 Movies like which “{esc(query)}”?",
+                          ratings.choice_rows(offered, callbacks.Similar))
 
 
 def on_similar(turn: Turn, action: callbacks.Similar) -> Response:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Collection
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.conversation import account, callbacks, ratings, recommend
+from bot.conversation import account, callbacks, details, feedback, groups, questions, ratings, recommend, watchlist
 from bot.conversation.messages import Incoming, Response
 from bot.conversation.replies import esc
 from bot.conversation.turn import Turn
@@ -28,18 +28,33 @@ from movierec.serving import Recommender
 logger = logging.getLogger(__name__)
 
 PUBLIC_COMMANDS: dict[str, str] = {
-    "start": "Get started: rate a few well-known movies",
+    "start": "Get started: pick groups you like, rate a few movies",
     "recommend": "Personal picks: /recommend [n] [genre]",
+    "movie": "Details of a movie: /movie Fargo",
+    "watchlist": "Movies you saved for later",
     "similar": "Movies like a title",
     "search": "Find a movie by title",
     "rate": "Rate a movie: /rate Fargo 5",
     "myratings": "Your ratings, newest first",
     "unrate": "Remove a rating",
     "forget": "Delete everything I know about you",
+    "cancel": "Stop a question I asked",
     "help": "What I can do",
 }
 """Commands registered with Telegram (shown in the client's menu). Admin commands stay unlisted."""
 ADMIN_COMMANDS = ("stats", "reload")
+_SLOW_COMMANDS = frozenset({"recommend", "similar"})
+
+
+def takes_a_while(incoming: Incoming) -> bool:
+    """Whether answering runs the models (a list of picks, or similar movies), so a client should show
+    "typing…" first. Decided from the message alone, before any work, and the same way every time."""
+    if incoming.is_callback:
+        return isinstance(callbacks.decode(incoming.callback_data), callbacks.More | callbacks.Similar)
+    text = (incoming.text or "").strip()
+    if not _is_command(text):
+        return False
+    return text[1:].split(maxsplit=1)[0].split("@", 1)[0].casefold() in _SLOW_COMMANDS
 
 
 class RecommenderHolder:
@@ -150,6 +165,12 @@ class Conversation:
                 return ratings.unrate_command(turn, args)
             case "myratings":
                 return account.myratings_command(turn)
+            case "movie":
+                return details.movie_command(turn, args)
+            case "watchlist":
+                return watchlist.watchlist_command(turn)
+            case "cancel":
+                return questions.cancel_command(turn)
             case "forget":
                 return account.forget_command(turn)
             case "stats" if turn.is_admin:
@@ -169,6 +190,9 @@ class Conversation:
 
 
 def _on_button(turn: Turn, action: callbacks.Action | None) -> Response:
+    if isinstance(action, callbacks.Rate | callbacks.ShowMovie | callbacks.Unrate | callbacks.Similar
+                  | callbacks.Details):
+        questions.answered(turn, questions.WHICH_MOVIE)  # these are also the answers to "which movie?"
     match action:
         case callbacks.Rate():
             return ratings.on_rate(turn, action)
@@ -188,6 +212,22 @@ def _on_button(turn: Turn, action: callbacks.Action | None) -> Response:
             return account.on_ratings_page(turn, action)
         case callbacks.Forget():
             return account.on_forget(turn, action)
+        case callbacks.Seen():
+            return feedback.on_seen(turn, action)
+        case callbacks.Save():
+            return feedback.on_save(turn, action)
+        case callbacks.Details():
+            return details.on_details(turn, action)
+        case callbacks.Unsave():
+            return watchlist.on_unsave(turn, action)
+        case callbacks.WatchlistPage():
+            return watchlist.on_page(turn, action)
+        case callbacks.Group():
+            return groups.on_group(turn, action)
+        case callbacks.GroupsDone():
+            return account.on_groups_done(turn)
+        case callbacks.UnlikeGroup():
+            return groups.on_unlike(turn, action)
     logger.info("unusable callback data %r from user %s", turn.incoming.callback_data, turn.user_id)
     return ratings.stale_button()
 

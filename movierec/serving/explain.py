@@ -7,7 +7,7 @@ Without a trained model, genre overlap stands in for the embedding similarity.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import numpy as np
 
@@ -33,6 +33,11 @@ class Explainer:
             unit[embedding_rows] = embeddings / np.maximum(norms, 1e-12)
             self._unit = unit
 
+    @property
+    def unit_embeddings(self) -> np.ndarray | None:
+        """Unit-length model embeddings by catalog row (zeros for rows the model lacks), or None."""
+        return self._unit
+
     def similarity_matrix(self, rows_a: np.ndarray, rows_b: np.ndarray) -> np.ndarray:
         """Similarity in [-1, 1] (embeddings) or [0, 1] (genres) between two sets of catalog rows."""
         if self._unit is not None:
@@ -51,8 +56,10 @@ class Explainer:
             scores += 1e-3 * np.log1p(counts) / max(1.0, np.log1p(counts.max()))
         return scores
 
-    def reasons(self, history: Mapping[int, float], candidate_rows: np.ndarray) -> list[str]:
-        """One "because you rated …" line per candidate row."""
+    def reasons(self, history: Mapping[int, float], candidate_rows: np.ndarray,
+                liked: Collection[int] = ()) -> list[str]:
+        """One "because you rated …" line per candidate row; ``liked`` history movies came from a
+        liked onboarding group, not a rating, and are named as such."""
         if not len(candidate_rows):
             return []
         history_ids = list(history)
@@ -63,9 +70,12 @@ class Explainer:
         lines = []
         for candidate, best in enumerate(strongest):
             if pull[candidate, best] <= 0:
-                lines.append("matches your ratings overall")
+                lines.append("matches your taste overall")
                 continue
             movie_id = history_ids[best]
             title = self._catalog.movie(movie_id).display_title
-            lines.append(f"because you rated {title} {format_stars(history[movie_id])}")
+            if movie_id in liked:
+                lines.append(f"because you liked the group with {title}")
+            else:
+                lines.append(f"because you rated {title} {format_stars(history[movie_id])}")
         return lines

@@ -26,11 +26,14 @@ from movierec.models.base import EmbeddingModel, ItemScorer, RatingPredictor, Us
 from movierec.models.two_stage import TwoStageConfig, blend
 from movierec.serving.catalog import Catalog, MovieInfo
 from movierec.serving.explain import Explainer
+from movierec.serving.groups import MovieGroup, movie_groups
 
 logger = logging.getLogger(__name__)
 
 FALLBACK_VERSION = "fallback"
 MIN_STARS, MAX_STARS = 0.5, 5.0
+LIKED_STARS = 3.5
+"""A movie of a liked onboarding group counts as this rating: a weak positive, below a real 4 or 5."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ class Recommender:
         self._retrieval_rows = catalog.rows(retrieval.movie_ids) if retrieval is not None else None
         embeddings = retrieval.movie_embeddings() if isinstance(retrieval, EmbeddingModel) else None
         self._explainer = Explainer(catalog, embeddings, self._retrieval_rows)
+        self._groups: dict[int, list[MovieGroup]] = {}
 
     # ---- construction -------------------------------------------------------------------------
     @classmethod
@@ -134,9 +138,13 @@ class Recommender:
 
     # ---- the API ------------------------------------------------------------------------------
     def recommend(self, ratings: Mapping[int, float], k: int = 10, *, genres: Iterable[str] | None = None,
-                  exclude: Iterable[int] = ()) -> list[Recommendation]:
-        """Top ``k`` movies for someone with these ratings; never a rated, excluded or duplicate movie."""
-        history = self._validated_history(ratings)
+                  exclude: Iterable[int] = (), liked: Iterable[int] = ()) -> list[Recommendation]:
+        """Top ``k`` movies for someone with these ratings; never a rated, excluded or duplicate movie.
+
+        ``liked`` movies (from liked onboarding groups) join the history as weak positives, so a
+        newcomer's picks are personal before their first rating; a real rating of one overrides it.
+        """
+        history, seeds = self._history_with_liked(ratings, liked)
         k = self._validated_k(k)
         allowed = self._catalog.genre_mask(genres)
         blocked = list(history) + [m for m in (self.canonical_movie_id(e) for e in exclude) if m is not None]
@@ -144,7 +152,23 @@ class Recommender:
             allowed[self._catalog.rows(blocked)] = False
         if not history or self.retrieval is None:
             return self._popular(allowed, k)
-        return self._personal(history, allowed, k)
+        return self._personal(history, allowed, k, liked=seeds)
+
+    def reason(self, ratings: Mapping[int, float], movie_id: int, liked: Iterable[int] = ()) -> str | None:
+        """Why ``movie_id`` suits someone with these ratings and liked-group movies, as a pick's reason
+        would say it; None when there is nothing to go on yet."""
+        history, seeds = self._history_with_liked(ratings, liked)
+        if not history:
+            return None
+        rows = np.array([self._catalog.row(self._require_movie(movie_id))])
+        return self._explainer.reasons(history, rows, liked=seeds)[0]
+
+    def movie_groups(self, k: int = 6) -> list[MovieGroup]:
+        """Up to ``k`` taste groups of well-known movies for onboarding (computed once per model)."""
+        k = self._validated_k(k)
+        if k not in self._groups:
+            self._groups[k] = movie_groups(self._catalog, self._explainer.unit_embeddings, k)
+        return self._groups[k]
 
     def predict_ratings(self, ratings: Mapping[int, float], movie_ids: Sequence[int]) -> list[float]:
         """Predicted stars (0.5..5) for each movie id, given the user's ratings."""
@@ -194,7 +218,8 @@ class Recommender:
             f"popular and well rated: ★{self._catalog.movies['rating_mean'].iat[row]:.1f} average "
             f"from {int(self._catalog.movies['rating_count'].iat[row])} ratings", personal=False) for row in rows]
 
-    def _personal(self, history: dict[int, float], allowed: np.ndarray, k: int) -> list[Recommendation]:
+    def _personal(self, history: dict[int, float], allowed: np.ndarray, k: int,
+                  liked: Iterable[int] = ()) -> list[Recommendation]:
         query = UserQuery(history=history)
         retrieval_scores = np.full(len(self._catalog), -np.inf, dtype=np.float64)
         retrieval_scores[self._retrieval_rows] = self.retrieval.score_items([query])[0]
@@ -209,7 +234,7 @@ class Recommender:
             predicted = np.clip(self.ranking.predict_ratings([query], [cand_ids])[0], MIN_STARS, MAX_STARS)
         final = blend(cand_scores, predicted, self.config.rating_weight)
         order = np.argsort(-final, kind="stable")[:k]
-        reasons = self._explainer.reasons(history, candidates[order])
+        reasons = self._explainer.reasons(history, candidates[order], liked=set(liked))
         return [self._recommendation(int(candidates[i]), float(final[i]),
                                      None if predicted is None else float(predicted[i]), reason, personal=True)
                 for i, reason in zip(order, reasons, strict=True)]
@@ -239,6 +264,13 @@ class Recommender:
         if canonical is None:
             raise ValueError(f"unknown movie id {movie_id!r}")
         return canonical
+
+    def _history_with_liked(self, ratings: Mapping[int, float], liked: Iterable[int]
+                            ) -> tuple[dict[int, float], set[int]]:
+        """The validated ratings plus liked-group movies at LIKED_STARS, and which movies are such seeds."""
+        rated = self._validated_history(ratings)
+        seeds = set(self._validated_history({m: LIKED_STARS for m in liked})) - set(rated)
+        return {**dict.fromkeys(seeds, LIKED_STARS), **rated}, seeds
 
     def _validated_history(self, ratings: Mapping[int, float]) -> dict[int, float]:
         history: dict[int, float] = {}

@@ -1,0 +1,68 @@
+"""The details card ("tell me more" and /movie <title>): facts from the data, an IMDb link, similar
+movies, and either the user's own rating or why the movie suits them.
+
+MovieLens 100k carries no IMDb ids (only dead 1998 search URLs), so the link is an IMDb *search*
+for the title and year: it lands on the right film, or on a short list containing it.
+"""
+
+from __future__ import annotations
+
+import html
+from urllib.parse import quote_plus
+
+from bot.conversation import callbacks, feedback, groups, ratings
+from bot.conversation.messages import Reply, Response
+from bot.conversation.replies import esc, stars
+from bot.conversation.turn import Turn
+
+SIMILAR_ON_CARD = 3
+
+
+def imdb_search_url(name: str, year: int | None) -> str:
+    query = f"{name} {year}" if year else name
+    return f"https://www.imdb.com/find/?q={quote_plus(query)}&s=tt"
+
+
+def details_card(turn: Turn, movie_id: int) -> Reply:
+    info = turn.recommender.movie(movie_id)
+    name = info.display_title.removesuffix(f" ({info.year})") if info.year else info.display_title
+    lines = [f"🎬 <b>{esc(name)}</b>" + (f" ({info.year})" if info.year else "")]
+    if info.genres:
+        lines.append(f"Genres: {esc(', '.join(info.genres))}")
+    if info.rating_count:
+        lines.append(f"MovieLens: ★{info.rating_mean:.1f} average from {info.rating_count} ratings")
+    else:
+        lines.append("MovieLens: no ratings yet")
+    url = html.escape(imdb_search_url(name, info.year), quote=True)
+    lines.append(f'<a href="{url}">Find it on IMDb</a>')
+    similar = turn.recommender.similar(movie_id, k=SIMILAR_ON_CARD)
+    if similar:
+        lines.append("Similar: " + esc(", ".join(s.title for s in similar)))
+    own = turn.ratings().get(info.movie_id)
+    if own is not None:
+        lines.append(f"Your rating: {stars(own)}")
+    else:
+        reason = turn.recommender.reason(turn.servable_ratings(), movie_id, liked=groups.liked_movie_ids(turn))
+        lines.append(f"<i>For you: {esc(reason)}</i>" if reason else
+                     "<i>Rate a few movies and I'll tell you why this one would suit you.</i>")
+    return Reply("\n".join(lines), feedback.pick_buttons(info.movie_id, details=False))
+
+
+def on_details(turn: Turn, action: callbacks.Details) -> Response:
+    movie_id = turn.known_movie(action.movie_id)
+    if movie_id is None:
+        return ratings.stale_button()
+    return Response(replies=[details_card(turn, movie_id)])
+
+
+def movie_command(turn: Turn, args: str) -> Response:
+    """``/movie <title>``: the details card (asks which when the title is ambiguous)."""
+    query = args.strip()
+    if not query:
+        return Response().say("Which movie? e.g. <code>/movie Fargo</code>.")
+    movie_id, offered = ratings.resolve_title(turn, query)
+    if movie_id is not None:
+        return Response(replies=[details_card(turn, movie_id)])
+    if not offered:
+        return Response().say(f"🤷 I couldn't find “{esc(query)}”. Try another spelling or /search.")
+    return Response().say(f"🤔 Which “{esc(query)}”?", ratings.choice_rows(offered, callbacks.Details))

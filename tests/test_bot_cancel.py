@@ -1,0 +1,46 @@
+"""/cancel end to end over the Bot API emulator: it ends a pending "which movie?" or /forget question
+(checked in the database), says so when nothing is pending, and a cancelled /forget cannot delete."""
+
+from __future__ import annotations
+
+import pytest
+
+from db import access
+from tests.bot_support import (ALICE, RunningBot, database_url, emulator,  # noqa: F401
+                               migrated_database, running_bot, served, services)
+from tests.experience_support import press, say, stored_ratings
+
+pytestmark = pytest.mark.realdata
+
+
+def pending(bot: RunningBot) -> list[str]:
+    with bot.sessions().begin() as session:
+        return access.pending_questions(session, ALICE.id)
+
+
+async def test_cancel_with_nothing_pending_says_so(running_bot: RunningBot) -> None:
+    (reply,) = await say(running_bot, ALICE, "/cancel")
+    assert "nothing to cancel" in reply.text
+
+
+async def test_cancel_ends_a_which_movie_question(running_bot: RunningBot) -> None:
+    (question,) = await say(running_bot, ALICE, "star trek 4")
+    assert "which one did you mean" in question.text and pending(running_bot) == ["which_movie"]
+    (reply,) = await say(running_bot, ALICE, "/cancel")
+    assert "cancelled the question about which movie you meant" in reply.text and pending(running_bot) == []
+    (reply,) = await say(running_bot, ALICE, "/cancel")
+    assert "nothing to cancel" in reply.text
+    (question,) = await say(running_bot, ALICE, "/similar star trek")
+    await press(running_bot, ALICE, question, question.buttons[0][0]["callback_data"])  # answering ends it too
+    assert pending(running_bot) == []
+
+
+async def test_a_cancelled_forget_cannot_delete(running_bot: RunningBot) -> None:
+    await say(running_bot, ALICE, "Fargo 5")
+    (question,) = await say(running_bot, ALICE, "/forget")
+    assert pending(running_bot) == ["forget"]
+    (reply,) = await say(running_bot, ALICE, "/cancel")
+    assert "deleting everything (nothing was deleted)" in reply.text
+    (refused,) = await press(running_bot, ALICE, question, question.button("Yes, delete"))
+    assert "cancelled, nothing was deleted" in refused.text
+    assert stored_ratings(running_bot, ALICE) == {100: 5.0}

@@ -1,0 +1,63 @@
+"""The details card ("tell me more" and /movie) end to end over the Bot API emulator.
+
+Expected facts are read from the served recommender, never written into the test."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+
+from tests.bot_support import (ALICE, RunningBot, database_url, emulator,  # noqa: F401
+                               migrated_database, running_bot, served, services)
+from tests.experience_support import movie_of, press, press_for_toast, rated_four, say, watchlist
+
+pytestmark = pytest.mark.realdata
+
+FARGO = 100
+
+
+async def test_movie_card_shows_the_facts_imdb_and_similar_movies(running_bot: RunningBot) -> None:
+    recommender = running_bot.services.holder.current
+    info = recommender.movie(FARGO)
+    (card,) = await say(running_bot, ALICE, "/movie fargo")
+    lines = card.text.splitlines()
+    assert lines[0] == f"🎬 Fargo ({info.year})"
+    assert f"Genres: {', '.join(info.genres)}" in lines
+    assert f"MovieLens: ★{info.rating_mean:.1f} average from {info.rating_count} ratings" in lines
+    assert 'href="https://www.imdb.com/find/?q=Fargo+1996&amp;s=tt"' in card.html
+    similar = [s.title for s in recommender.similar(FARGO, k=3)]
+    assert f"Similar: {', '.join(similar)}" in lines
+    assert lines[-1].startswith("Rate a few movies")  # nothing to explain from yet
+    await say(running_bot, ALICE, "Heat 4")
+    (card,) = await say(running_bot, ALICE, "/movie fargo")
+    assert card.text.splitlines()[-1].startswith("For you: because you rated Heat (1995) ★4")
+    assert movie_of(card) == FARGO and "Tell me more" not in str(card.buttons)
+    await say(running_bot, ALICE, "Fargo 4.5")
+    (card,) = await say(running_bot, ALICE, "/movie Fargo (1996)")
+    assert card.text.splitlines()[-1] == "Your rating: ★★★★½ 4.5"
+    await press_for_toast(running_bot, ALICE, card, card.button("Save"))
+    assert watchlist(running_bot, ALICE) == set()  # rated already
+
+
+async def test_tell_me_more_gives_the_reason_the_pick_was_made(running_bot: RunningBot) -> None:
+    await rated_four(running_bot, ALICE)
+    _, first, *_ = await say(running_bot, ALICE, "/recommend", replies=7)
+    (card,) = await press(running_bot, ALICE, first, first.button("Tell me more"))
+    reason = first.text.splitlines()[-1]
+    assert reason.startswith("because you rated")  # the pick's own explanation…
+    assert card.text.splitlines()[-1] == f"For you: {reason}"  # …is what the card says
+    assert card.text.splitlines()[0] == "🎬 " + html.unescape(first.text.split(". ", 1)[1].split(" · ")[0])
+    (prompt,) = await press(running_bot, ALICE, card, card.button("Seen it"))
+    assert "How many stars" in prompt.text
+
+
+async def test_movie_asks_which_one_and_answers_politely(running_bot: RunningBot) -> None:
+    (reply,) = await say(running_bot, ALICE, "/movie")
+    assert "Which movie?" in reply.text
+    (reply,) = await say(running_bot, ALICE, "/movie qwxzv plonk")
+    assert "couldn't find" in reply.text
+    (question,) = await say(running_bot, ALICE, "/movie star trek")
+    assert "Which" in question.text and len(question.buttons) > 1
+    (card,) = await press(running_bot, ALICE, question, question.buttons[0][0]["callback_data"])
+    assert card.text.startswith("🎬 Star Trek")

@@ -1,0 +1,82 @@
+"""Onboarding by taste groups end to end over the Bot API emulator: /start offers groups built by the
+recommender, taps are stored, the liked groups seed /recommend before any rating, and /myratings
+lists them with a remove button — every step checked in the database."""
+
+from __future__ import annotations
+
+import pytest
+
+from db import access
+from tests.bot_support import (ALICE, BOB, RunningBot, database_url, emulator,  # noqa: F401
+                               migrated_database, running_bot, served, services)
+from tests.emulator import TgUser
+from tests.experience_support import movie_of, press, say
+
+pytestmark = pytest.mark.realdata
+
+
+def liked(bot: RunningBot, user: TgUser) -> list[list[int]]:
+    with bot.sessions().begin() as session:
+        return [g.movie_id_list for g in access.liked_groups(session, user.id)]
+
+
+async def test_start_offers_model_groups_and_stores_the_taps(running_bot: RunningBot) -> None:
+    groups = running_bot.services.holder.current.movie_groups(6)
+    recommender = running_bot.services.holder.current
+    _, picker = await say(running_bot, ALICE, "/start", replies=2)
+    lines = picker.text.splitlines()[1:]
+    assert len(lines) == len(groups) == 6
+    for line, group in zip(lines, groups, strict=True):
+        assert line.startswith("▫️") and group.label in line
+        assert all(recommender.movie(m).display_title in line for m in group.movie_ids)
+    first, third = picker.buttons[0][0]["callback_data"], picker.buttons[1][0]["callback_data"]
+    (picker,) = await press(running_bot, ALICE, picker, first)
+    (picker,) = await press(running_bot, ALICE, picker, third)
+    assert picker.method == "editMessageText" and picker.text.count("✅") == 2
+    assert liked(running_bot, ALICE) == [list(groups[0].movie_ids), list(groups[2].movie_ids)]
+    (picker,) = await press(running_bot, ALICE, picker, first)  # a second tap takes it back
+    assert liked(running_bot, ALICE) == [list(groups[2].movie_ids)]
+    done, card = await press(running_bot, ALICE, picker, picker.button("Done"), replies=2)
+    assert "You liked 1 group" in done.text and "0/5 rated" in card.text
+
+
+async def test_liked_groups_seed_picks_before_any_rating(running_bot: RunningBot) -> None:
+    _, picker = await say(running_bot, ALICE, "/start", replies=2)
+    group_data = picker.buttons[1][1]["callback_data"]
+    await press(running_bot, ALICE, picker, group_data)
+    seeds = [int(m) for m in group_data.split("|")[2:]]
+    header, *cards, _ = await say(running_bot, ALICE, "/recommend", replies=7)
+    assert "from the groups you liked" in header.text
+    reasons = [c.text.splitlines()[-1] for c in cards]
+    assert any(r.startswith("because you liked the group with") for r in reasons)
+    assert not any("because you rated" in r for r in reasons)  # a liked group is never passed off as a rating
+    picks = [movie_of(c) for c in cards]
+    expected = running_bot.services.holder.current.recommend({}, k=5, liked=seeds)
+    assert picks == [p.movie_id for p in expected] and not set(picks) & set(seeds)
+    _, *generic, _ = await say(running_bot, BOB, "/recommend", replies=7)  # no groups: the popular list
+    assert [movie_of(c) for c in generic] != picks
+    with running_bot.sessions().begin() as session:
+        assert access.get_ratings(session, ALICE.id) == {}  # a liked group is not a rating
+
+
+async def test_myratings_lists_liked_groups_and_removes_one(running_bot: RunningBot) -> None:
+    _, picker = await say(running_bot, ALICE, "/start", replies=2)
+    (picker,) = await press(running_bot, ALICE, picker, picker.buttons[0][1]["callback_data"])
+    (page,) = await say(running_bot, ALICE, "/myratings")
+    assert "haven't rated anything" in page.text and "Liked groups" in page.text
+    await say(running_bot, ALICE, "Fargo 4")
+    (page,) = await say(running_bot, ALICE, "/myratings")
+    assert "Your ratings (1)" in page.text and "Liked groups" in page.text
+    (removed,) = await press(running_bot, ALICE, page, page.button("Remove liked group 1"))
+    assert "Removed that liked group" in removed.text and liked(running_bot, ALICE) == []
+    (page,) = await say(running_bot, ALICE, "/myratings")
+    assert "Liked groups" not in page.text and page.buttons == []
+
+
+async def test_a_forged_group_is_refused_politely(running_bot: RunningBot) -> None:
+    _, picker = await say(running_bot, ALICE, "/start", replies=2)
+    query_id = await running_bot.emulator.press_button(ALICE, picker, "1|g|1|2|3|999999")
+    assert "no longer valid" in await running_bot.emulator.wait_for_callback_answer(query_id)
+    query_id = await running_bot.emulator.press_button(ALICE, picker, "1|h|12345")
+    assert "already removed" in await running_bot.emulator.wait_for_callback_answer(query_id)
+    assert liked(running_bot, ALICE) == []
