@@ -57,9 +57,6 @@ class DcnConfig:
     tensorboard_dir: str | None = None
     verbose: int = 0
 
-    @classmethod
-    def from_dict(cls, values: dict) -> DcnConfig:
-        return cls(**{**values, "deep_units": tuple(values.get("deep_units", cls.deep_units))})
 
 
 VARIANTS: dict[str, DcnConfig] = {
@@ -179,7 +176,7 @@ class DcnModel:
     def load(cls, path: Path) -> Self:
         path = Path(path)
         values, state = training.read_config(path, cls.name)
-        model = cls(DcnConfig.from_dict(values))
+        model = cls(training.config_from_dict(DcnConfig, values))
         model.history = state.get("history", {})
         with np.load(path / VOCABULARIES_FILE, allow_pickle=False) as data:
             model.vocabularies = {k.split("__", 1)[1]: data[k] for k in data.files if k.startswith("vocabulary__")}

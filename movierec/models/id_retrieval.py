@@ -41,9 +41,6 @@ class IdRetrievalConfig:
     tensorboard_dir: str | None = None
     verbose: int = 0
 
-    @classmethod
-    def from_dict(cls, values: dict) -> IdRetrievalConfig:
-        return cls(**values)
 
 
 class _IdTwoTower(tfrs.Model):
@@ -115,7 +112,7 @@ class IdRetrieval:
     def load(cls, path: Path) -> Self:
         path = Path(path)
         values, state = training.read_config(path, cls.name)
-        model = cls(IdRetrievalConfig.from_dict(values))
+        model = cls(training.config_from_dict(IdRetrievalConfig, values))
         model.history = state.get("history", {})
         model._vocabulary = MovieVocabulary.load(path)
         model._user_ids = training.load_user_ids(path)

@@ -38,11 +38,6 @@ class MultitaskConfig(HistoryRetrievalConfig):
     rating_units: tuple[int, ...] = (64,)
     """ReLU layers of the rating head on [query vector, movie vector]."""
 
-    @classmethod
-    def from_dict(cls, values: dict) -> MultitaskConfig:
-        return cls(**{**values, "hidden_units": tuple(values.get("hidden_units", cls.hidden_units)),
-                      "rating_units": tuple(values.get("rating_units", cls.rating_units))})
-
 
 _PREDICT_SIGNATURE = {**history_signature(), "target_movie": tf.TensorSpec([None], tf.int32),
                       "target_owner": tf.TensorSpec([None], tf.int32)}

@@ -60,10 +60,6 @@ class HistoryRankingConfig:
     tensorboard_dir: str | None = None
     verbose: int = 0
 
-    @classmethod
-    def from_dict(cls, values: dict) -> HistoryRankingConfig:
-        return cls(**{**values, "hidden_units": tuple(values.get("hidden_units", cls.hidden_units))})
-
 
 _PREDICT_SIGNATURE = {**history_signature(), "user_id": tf.TensorSpec([None], tf.int64),
                       "target_movie": tf.TensorSpec([None], tf.int32),
@@ -162,7 +158,7 @@ class HistoryRanking:
     def load(cls, path: Path) -> Self:
         path = Path(path)
         values, state = training.read_config(path, cls.name)
-        model = cls(HistoryRankingConfig.from_dict(values))
+        model = cls(training.config_from_dict(HistoryRankingConfig, values))
         model.history = state.get("history", {})
         model._vocabulary = MovieVocabulary.load(path)
         model._user_ids = training.load_user_ids(path)

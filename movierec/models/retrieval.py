@@ -77,10 +77,6 @@ class HistoryRetrievalConfig:
     tensorboard_dir: str | None = None
     verbose: int = 0
 
-    @classmethod
-    def from_dict(cls, values: dict) -> HistoryRetrievalConfig:
-        return cls(**{**values, "hidden_units": tuple(values.get("hidden_units", cls.hidden_units))})
-
 
 _TRAIN_SIGNATURE = {**history_signature(), **training.TARGET_SIGNATURE}
 
@@ -198,7 +194,7 @@ class HistoryRetrieval:
     def load(cls, path: Path) -> Self:
         path = Path(path)
         values, state = training.read_config(path, cls.name)
-        model = cls(cls.config_class.from_dict(values))
+        model = cls(training.config_from_dict(cls.config_class, values))
         model.history = state.pop("history", {})
         model._state = state
         model._vocabulary = MovieVocabulary.load(path)

@@ -179,6 +179,11 @@ def write_config(folder: Path, kind: str, config: Any, state: dict[str, Any]) ->
     (folder / CONFIG_FILE).write_text(json.dumps(payload, indent=2), encoding="utf-8")
 
 
+def config_from_dict(config_class: type, values: dict[str, Any]) -> Any:
+    """A config dataclass from :func:`read_config`'s fields: JSON wrote its tuples (layer sizes) as lists."""
+    return config_class(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+
+
 def read_config(folder: Path, kind: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """(config fields, state) written by :func:`write_config`; ValueError for a wrong or broken folder."""
     path = Path(folder) / CONFIG_FILE
