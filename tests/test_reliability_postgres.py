@@ -38,7 +38,8 @@ async def test_rate_recommend_and_forget_on_postgresql(running_bot: RunningBot,
     assert "enough for personal picks" in reply.text
     header, first, second, *_ = await say(running_bot, ALICE, "/recommend 3", replies=5)
     assert "personal picks" in header.text
-    await press(running_bot, ALICE, first, first.button("4★"))
+    (prompt,) = await press(running_bot, ALICE, first, first.button("Seen it"))
+    await press(running_bot, ALICE, prompt, prompt.button("4★"))
     await press(running_bot, ALICE, second, second.button("Not interested"))
     assert len(stored_ratings(running_bot, ALICE)) == 6
     assert_every_acknowledged_rating_is_stored(running_bot, ALICE)
