@@ -23,7 +23,7 @@ from bot.conversation import RecommenderHolder
 from bot.polling import run_polling
 from bot.redaction import configure_logging, redact
 from bot.settings import Settings, SettingsError
-from db.engine import DatabaseUnavailableError
+from db.engine import DatabaseUnavailableError, make_session_factory
 from db.migrate import upgrade_database
 from movierec.data.download import DataDownloadError
 
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         return _console(services)
     application = build_application(settings, services)
     try:
-        _run(application, settings, webhook=args.webhook)
+        _run(application, settings, services, webhook=args.webhook)
     except InvalidToken:
         print("Telegram rejected TELEGRAM_BOT_TOKEN: check the token @BotFather gave you.", file=sys.stderr)
         return 1
@@ -74,8 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _run(application: Application, settings: Settings, *, webhook: bool) -> None:
-    """Serve until SIGINT/SIGTERM; the updates in flight are finished before it returns."""
+def _run(application: Application, settings: Settings, services: Services, *, webhook: bool) -> None:
+    """Serve until SIGINT/SIGTERM; the updates in flight are finished before it returns.
+
+    Long polling keeps fetched updates in the database's inbox until they are handled (``bot/polling.py``).
+    A webhook update is confirmed to Telegram as soon as python-telegram-bot has queued it.
+    """
     if webhook:
         assert settings.webhook_url is not None  # checked by check_webhook
         logger.info("receiving updates by webhook on port %d", settings.webhook_port)
@@ -85,7 +89,7 @@ def _run(application: Application, settings: Settings, *, webhook: bool) -> None
                                 webhook_url=settings.webhook_url, secret_token=settings.webhook_secret)
     else:
         logger.info("receiving updates by long polling from %s", settings.telegram_api_url)
-        run_polling(application)
+        run_polling(application, make_session_factory(services.engine))
 
 
 def _load_holder(settings: Settings) -> RecommenderHolder:

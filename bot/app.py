@@ -72,7 +72,7 @@ def build_application(settings: Settings, services: Services) -> Application:
         .token(settings.telegram_bot_token)
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
-        .rate_limiter(AIORateLimiter())
+        .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_rate_limit))
         .concurrent_updates(True)
         .context_types(ContextTypes(bot_data=BotData))
         .post_init(post_init)

@@ -6,6 +6,7 @@ Bad values fail at start-up with a message that names the variable, not deep ins
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -18,6 +19,8 @@ from db.engine import DEFAULT_DATABASE_URL
 
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
 DEFAULT_WEBHOOK_PORT = 8443
+DEFAULT_TELEGRAM_RATE_LIMIT = 30.0
+"""Telegram's overall limit of outgoing messages per second for one bot (shared by all its processes)."""
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Telegram's rule for the webhook secret token: 1-256 characters of A-Z, a-z, 0-9, _ and -.
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -42,6 +45,7 @@ class Settings:
     webhook_port: int = DEFAULT_WEBHOOK_PORT
     webhook_listen: str = "0.0.0.0"
     webhook_secret: str | None = field(default=None, repr=False)
+    telegram_rate_limit: float = DEFAULT_TELEGRAM_RATE_LIMIT
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None,
@@ -76,6 +80,7 @@ class Settings:
             webhook_port=_port(get("WEBHOOK_PORT")),
             webhook_listen=get("WEBHOOK_LISTEN") or "0.0.0.0",
             webhook_secret=get("WEBHOOK_SECRET"),
+            telegram_rate_limit=_rate_limit(get("TELEGRAM_RATE_LIMIT")),
         )
 
     def check_webhook(self) -> None:
@@ -112,3 +117,21 @@ def _port(text: str | None) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 65535:
         raise SettingsError(f"WEBHOOK_PORT must be a port number 1-65535, got {text!r}")
     return int(text)
+
+
+def _rate_limit(text: str | None) -> float:
+    """Messages per second this process may send; N replicas of one bot share Telegram's limit (30/N each).
+
+    At least 1: the limiter (aiolimiter) refuses to acquire more than its per-second capacity, so
+    below 1 message per second every send would fail instead of being slowed down.
+    """
+    if text is None:
+        return DEFAULT_TELEGRAM_RATE_LIMIT
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = math.nan
+    if not math.isfinite(rate) or rate < 1:
+        raise SettingsError(f"TELEGRAM_RATE_LIMIT must be a number of messages per second, at least 1 "
+                            f"(30 for one process, 30/N for each of N replicas), got {text!r}")
+    return rate

@@ -230,3 +230,22 @@ class Impression(Base):
     model_version: Mapped[str] = mapped_column(String(64))
     context: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PendingUpdate(Base):
+    """A Telegram update fetched and confirmed to Telegram but not yet fully handled: the bot's inbox.
+
+    Long polling stores each fetched batch here before the next getUpdates confirms it, and deletes a
+    row once its update is handled; rows left by a process that died are handled at the next start
+    (``bot/polling.py``, ``db/inbox.py``).
+    """
+
+    __tablename__ = "pending_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[str] = mapped_column(Text)
+    """The update's JSON as received (``Update.to_json()``)."""
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"PendingUpdate(update_id={self.update_id})"

@@ -46,6 +46,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=None, help="timed calls per figure (default 300; quick 20)")
     parser.add_argument("--users", type=int, default=None, help="simulated bot users (default 100; quick 4)")
     parser.add_argument("--messages", type=int, default=None, help="messages per user (default 20; quick 6)")
+    parser.add_argument("--think-s", type=float, default=None,
+                        help="mean pause between a reply and the user's next message (default 6; quick 0.2)")
+    parser.add_argument("--saturated-messages", type=int, default=None,
+                        help="messages per user of the no-pause capacity run (default 5; quick 2; 0 skips it)")
     args = parser.parse_args(argv)
     args.sections = [s.strip() for s in args.sections.split(",") if s.strip()]
     unknown = set(args.sections) - set(SECTIONS)
@@ -54,6 +58,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.repeats = args.repeats or (20 if args.quick else 300)
     args.users = args.users or (4 if args.quick else 100)
     args.messages = args.messages or (6 if args.quick else 20)
+    args.think_s = args.think_s if args.think_s is not None else (0.2 if args.quick else 6.0)
+    if args.saturated_messages is None:
+        args.saturated_messages = 2 if args.quick else 5
     return args
 
 
@@ -126,7 +133,8 @@ def _run_sections(args: argparse.Namespace, artifacts: Path, workdir: Path, resu
     if "e2e" in args.sections:
         results["e2e"] = asyncio.run(run_e2e(recommender.catalog, artifacts.resolve(), args.data_dir.resolve(),
                                              workdir, users=args.users, messages=args.messages,
-                                             light_users=0 if args.quick else 5))
+                                             think_s=args.think_s, light_users=0 if args.quick else 5,
+                                             saturated_messages=args.saturated_messages))
 
 
 if __name__ == "__main__":

@@ -1,13 +1,15 @@
 """End-to-end benchmark: the real ``python -m bot`` process long-polling the Bot API emulator.
 
-Simulated people type like people: each sends a message, waits for the answer, then sends the next
-(ratings, title look-ups, button presses on the look-up card, /recommend); all of them at once. The
-emulator runs in this process on loopback, so the measured latency is the bot's plus one local HTTP
-hop each way — and this process's CPU share, which on a 2-core machine is not negligible.
+Simulated people type like people: each sends a message, waits for the answer, reads it and types
+the next one (ratings, title look-ups, button presses on the look-up card, /recommend); all of them
+at once. The emulator runs in this process on loopback, so the measured latency is the bot's plus one
+local HTTP hop each way — and this process's CPU share, which on a 2-core machine is not negligible.
 
 Telegram allows a bot about 30 messages per second overall, and python-telegram-bot's AIORateLimiter
-(which the bot uses) keeps to it: outgoing messages/edits per second can never exceed 30 here either,
-so under full load the reply latency is mostly that queue, not computation.
+(which the bot uses) keeps to it. So the load is measured twice: *paced* (people take a few seconds
+to read and type, ``think_s``: the latency people feel, which the target is about) and *saturated*
+(no pause at all: the bot's capacity in messages per second; latency there is the queue in front of
+Telegram's limit — by Little's law, users ÷ throughput — not computation).
 """
 
 from __future__ import annotations
@@ -62,26 +64,34 @@ def usable_titles(movies: pd.DataFrame, limit: int = 400) -> list[tuple[int, str
 
 
 def user_script(titles: list[tuple[int, str]], messages: int, rng: np.random.Generator) -> list[tuple[str, Any]]:
-    """A person's session: half ratings, then look-up + star press pairs and /recommend, interleaved."""
+    """A person's session. Every ten messages: five ratings, two look-ups each followed by a star press
+    on the card, one /recommend, in a random order per person (so people do not ask for picks in step)."""
     picks = [titles[i] for i in rng.choice(len(titles), min(messages, len(titles)), replace=False)]
     steps: list[tuple[str, Any]] = []
     while len(steps) < messages:
-        slot = len(steps) % 10
-        if slot in (3, 8) and len(steps) + 2 <= messages:
-            movie = picks.pop()
-            steps += [("lookup", movie), ("press", (movie[0], int(rng.integers(1, 6))))]
-        elif slot in (5,):
-            steps.append(("recommend", RECOMMEND_PICKS))
-        else:
-            movie_id, name = picks.pop()
-            steps.append(("rate", (movie_id, name, int(rng.integers(1, 6)))))
+        blocks = ["rate"] * 5 + ["lookup"] * 2 + ["recommend"]
+        rng.shuffle(blocks)
+        for block in blocks:
+            if len(steps) >= messages:
+                break
+            if block == "lookup":
+                movie = picks.pop()
+                steps += [("lookup", movie), ("press", (movie[0], int(rng.integers(1, 6))))]
+            elif block == "recommend":
+                steps.append(("recommend", RECOMMEND_PICKS))
+            else:
+                movie_id, name = picks.pop()
+                steps.append(("rate", (movie_id, name, int(rng.integers(1, 6)))))
     return steps[:messages]
 
 
-async def _simulate(emulator: BotApiEmulator, user: TgUser, steps: list[tuple[str, Any]], tally: Tally) -> None:
+async def _simulate(emulator: BotApiEmulator, user: TgUser, steps: list[tuple[str, Any]], tally: Tally,
+                    think_s: float, rng: np.random.Generator) -> None:
     card = None
     acknowledged = tally.acknowledged.setdefault(user.id, {})
+    await asyncio.sleep(rng.uniform(0.0, think_s))  # people do not all start in the same instant
     for kind, arg in steps:
+        await asyncio.sleep(rng.uniform(0.5, 1.5) * think_s)  # reading the last answer, typing this one
         started = time.perf_counter()
         try:
             if kind == "press":
@@ -118,13 +128,22 @@ async def _simulate(emulator: BotApiEmulator, user: TgUser, steps: list[tuple[st
             await emulator.wait_for_replies(user.id, len(extra), 1.0)
 
 
-async def _load(emulator: BotApiEmulator, people: list[TgUser], scripts: list[list[tuple[str, Any]]]
-                ) -> tuple[Tally, float]:
+async def _load(emulator: BotApiEmulator, people: list[TgUser], scripts: list[list[tuple[str, Any]]],
+                think_s: float = 0.0, seed: int = 0) -> tuple[Tally, float]:
     """Every person runs their script at once; returns the tally and the wall seconds."""
     tally = Tally()
+    rngs = [np.random.default_rng([seed, p.id]) for p in people]
     started = time.perf_counter()
-    await asyncio.gather(*(_simulate(emulator, p, s, tally) for p, s in zip(people, scripts, strict=False)))
+    await asyncio.gather(*(_simulate(emulator, p, s, tally, think_s, r)
+                           for p, s, r in zip(people, scripts, rngs, strict=False)))
     return tally, time.perf_counter() - started
+
+
+def _figures(emulator: BotApiEmulator, people: list[TgUser], tally: Tally, wall: float) -> dict[str, Any]:
+    return {"users": len(people), "wall_s": round(wall, 2), "messages_sent": tally.messages,
+            "messages_per_s": round(tally.messages / wall, 1),
+            "outputs_per_s": round(sum(len(emulator.outputs(p.id)) for p in people) / wall, 1),
+            "first_reply": summarise(tally.first_reply_s), "full_reply": summarise(tally.full_reply_s)}
 
 
 def _stored_ratings(database_url: str, user_ids: list[int]) -> dict[int, dict[int, float]]:
@@ -137,8 +156,11 @@ def _stored_ratings(database_url: str, user_ids: list[int]) -> dict[int, dict[in
 
 
 async def run_e2e(movies: pd.DataFrame, artifacts_dir: Path, data_dir: Path, workdir: Path, *,
-                  users: int, messages: int, light_users: int = 0, seed: int = 0) -> dict[str, Any]:
-    """Start the bot process, time start-up to the first reply, then run the concurrent load."""
+                  users: int, messages: int, think_s: float, light_users: int = 0, saturated_messages: int = 0,
+                  seed: int = 0) -> dict[str, Any]:
+    """Start the bot process, time start-up to the first reply, then run the loads: a few users alone
+    (``light_users``), everyone paced by ``think_s``, and everyone at once without pauses
+    (``saturated_messages`` each; 0 skips it)."""
     titles = usable_titles(movies)
     rng = np.random.default_rng(seed)
     scripts = [user_script(titles, messages, rng) for _ in range(users)]
@@ -152,7 +174,10 @@ async def run_e2e(movies: pd.DataFrame, artifacts_dir: Path, data_dir: Path, wor
     started = time.perf_counter()
     process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", cwd=workdir, env=env,
                                                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
-    result: dict[str, Any] = {"users": users, "messages_per_user": messages, "usable_titles": len(titles)}
+    result: dict[str, Any] = {"users": users, "messages_per_user": messages, "think_s": think_s,
+                              "usable_titles": len(titles)}
+    tallies: list[Tally] = []
+    everyone: list[TgUser] = []
     try:
         probe = TgUser(id=FIRST_USER_ID - 1, first_name="Probe")
         await emulator.send_text(probe, "/start")
@@ -165,24 +190,32 @@ async def run_e2e(movies: pd.DataFrame, artifacts_dir: Path, data_dir: Path, wor
             result["light_load"] = {"users": light_users, "first_reply": summarise(light_tally.first_reply_s),
                                     "full_reply": summarise(light_tally.full_reply_s)}
         people = [TgUser(id=FIRST_USER_ID + i, first_name=f"User{i}") for i in range(users)]
-        tally, wall = await _load(emulator, people, scripts)
+        tally, wall = await _load(emulator, people, scripts, think_s, seed)
+        result.update(_figures(emulator, people, tally, wall))
+        tallies.append(tally)
+        everyone += people
+        if saturated_messages:
+            rushed = [TgUser(id=FIRST_USER_ID + users + i, first_name=f"Rushed{i}") for i in range(users)]
+            rushed_tally, rushed_wall = await _load(emulator, rushed, [s[:saturated_messages] for s in scripts])
+            result["saturated"] = {"messages_per_user": saturated_messages,
+                                   **_figures(emulator, rushed, rushed_tally, rushed_wall)}
+            tallies.append(rushed_tally)
+            everyone += rushed
         result["bot_peak_rss_mb"] = peak_rss_mb(process.pid)
     finally:
         process.send_signal(signal.SIGTERM)
         await emulator.wake_pollers()
         _, stderr = await asyncio.wait_for(process.communicate(), 120)
         await emulator.stop()
-    stored = _stored_ratings(database_url, [p.id for p in people])
-    lost = sum(1 for u, acked in tally.acknowledged.items() for m, s in acked.items() if stored[u].get(m) != s)
-    first, full = summarise(tally.first_reply_s), summarise(tally.full_reply_s)
+    stored = _stored_ratings(database_url, [p.id for p in everyone])
+    acknowledged = {u: a for t in tallies for u, a in t.acknowledged.items()}
+    lost = sum(1 for u, acked in acknowledged.items() for m, s in acked.items() if stored[u].get(m) != s)
+    missing = sum(t.missing for t in tallies)
     result.update(
-        wall_s=round(wall, 2), messages_sent=tally.messages, messages_per_s=round(tally.messages / wall, 1),
-        outputs_per_s=round(sum(len(emulator.outputs(p.id)) for p in people) / wall, 1),
-        first_reply=first, full_reply=full, replies_missing=tally.missing,
-        ratings_acknowledged=sum(len(a) for a in tally.acknowledged.values()), ratings_lost=lost,
+        replies_missing=missing, ratings_acknowledged=sum(len(a) for a in acknowledged.values()), ratings_lost=lost,
         exit_code=process.returncode, stderr_tail=stderr.decode(errors="replace")[-1500:],
-        targets={"p95_ms": target(first.get("p95_ms"), 250.0, "ms"),
-                 "lost": target(float(lost + tally.missing), 0.0, "count")})
+        targets={"p95_ms": target(result["first_reply"].get("p95_ms"), 250.0, "ms"),
+                 "lost": target(float(lost + missing), 0.0, "count")})
     if "bot_peak_rss_mb" in result:
         result["targets"]["bot_rss_mb"] = target(result["bot_peak_rss_mb"], 1536.0, "MB")
     return result

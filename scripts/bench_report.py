@@ -66,23 +66,30 @@ def render(results: dict[str, Any]) -> str:
 def _e2e_section(e2e: dict[str, Any]) -> list[str]:
     first, full = e2e["first_reply"], e2e["full_reply"]
     t = e2e["targets"]
+    light, saturated = e2e.get("light_load"), e2e.get("saturated")
     return [
         f"## Bot end to end ({e2e['users']} users × {e2e['messages_per_user']} messages, all concurrent)", "",
         "The real `python -m bot` process long-polling the Bot API emulator on loopback (emulator and simulated "
-        "users share this process and the same 2 CPU cores). Each user waits for an answer before the next "
-        "message. The bot's AIORateLimiter keeps Telegram's ~30 outgoing messages/s overall limit, which caps "
-        "throughput and dominates latency under this load.", "",
+        "users share this process and the same 2 CPU cores). Each user waits for the answer, then pauses "
+        f"(uniformly 0.5–1.5 × {e2e.get('think_s', 0)} s: reading it, typing the next message) before the next "
+        "message. The bot's AIORateLimiter keeps Telegram's ~30 outgoing messages/s overall limit; the "
+        "saturated run (no pauses) measures how many messages per second that leaves the bot.", "",
         f"- start-up (process start → first reply, model load included): **{e2e.get('startup_s')} s** "
         f"{_mark(e2e.get('startup_target'))}",
-        f"- throughput: **{e2e['messages_per_s']} user messages/s** ({e2e['outputs_per_s']} bot messages+edits/s) "
+        f"- paced load: **{e2e['messages_per_s']} user messages/s** ({e2e['outputs_per_s']} bot messages+edits/s) "
         f"over {e2e['wall_s']} s, {e2e['messages_sent']} messages",
         f"- first-reply latency: p50 {first.get('p50_ms')} ms, p95 **{first.get('p95_ms')} ms**, "
         f"p99 {first.get('p99_ms')} ms {_mark(t['p95_ms'])}",
-        *([f"- the same with only {e2e['light_load']['users']} users (no queueing): first reply p50 "
-           f"{e2e['light_load']['first_reply'].get('p50_ms')} ms, p95 {e2e['light_load']['first_reply'].get('p95_ms')} "
-           f"ms, p99 {e2e['light_load']['first_reply'].get('p99_ms')} ms"] if "light_load" in e2e else []),
         f"- complete answer (all messages of a /recommend): p50 {full.get('p50_ms')} ms, "
         f"p95 {full.get('p95_ms')} ms, p99 {full.get('p99_ms')} ms",
+        *([f"- {light['users']} users alone: first reply p50 {light['first_reply'].get('p50_ms')} ms, "
+           f"p95 {light['first_reply'].get('p95_ms')} ms, p99 {light['first_reply'].get('p99_ms')} ms"]
+          if light else []),
+        *([f"- saturated ({saturated['users']} users × {saturated['messages_per_user']} messages, no pauses): "
+           f"capacity **{saturated['messages_per_s']} user messages/s** ({saturated['outputs_per_s']} bot "
+           f"messages+edits/s); first reply p50 {saturated['first_reply'].get('p50_ms')} ms, "
+           f"p95 {saturated['first_reply'].get('p95_ms')} ms (the queue in front of Telegram's limit)"]
+          if saturated else []),
         f"- count check: {e2e['ratings_acknowledged']} ratings acknowledged, **{e2e['ratings_lost']} missing from "
         f"the database**, **{e2e['replies_missing']} replies missing** {_mark(t['lost'])}",
         f"- bot peak RSS (VmHWM): **{e2e.get('bot_peak_rss_mb')} MB** {_mark(t.get('bot_rss_mb'))}", ""]

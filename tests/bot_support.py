@@ -158,7 +158,7 @@ async def polling_bot(emulator: BotApiEmulator, services: Services) -> AsyncIter
     application = build_application(settings, services)
     async with running(application):  # the polling loop of ``python -m bot``, in this test's event loop
         stop = asyncio.Event()
-        polling = asyncio.create_task(poll(application, stop, timeout=1))
+        polling = asyncio.create_task(poll(application, session_factory(services.engine), stop, timeout=1))
         try:
             yield RunningBot(application, emulator, services)
         finally:

@@ -5,7 +5,8 @@ emulator keeps Telegram's rules that matter to a bot, so a test fails where Tele
 parse, text ≤ 4096 characters, callback_data 1–64 bytes, dates in seconds, callback updates carry
 ``chat_instance``, edits of unknown messages fail, unknown methods answer a Telegram error JSON (404).
 
-Test-side API: :meth:`send_text` and :meth:`press_button` queue updates as a user would cause them;
+Test-side API: :meth:`send_text` and :meth:`press_button` queue updates as a user would cause them
+(:meth:`new_message` only builds the message, for a test that posts it to a webhook itself);
 :meth:`wait_for_replies` returns what the bot sent or edited in a chat; :attr:`calls` records every
 request the bot made.
 """
@@ -174,13 +175,19 @@ class BotApiEmulator:
     # ---- what a user does -----------------------------------------------------------------------
     async def send_text(self, user: TgUser, text: str, *, chat: dict[str, Any] | None = None) -> dict[str, Any]:
         """Queue a text message from ``user`` (private chat unless ``chat`` is given)."""
+        message = self.new_message(user, text, chat=chat)
+        await self._push({"message": message})
+        return message
+
+    def new_message(self, user: TgUser, text: str, *, chat: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A text message from ``user`` as Telegram would deliver it, known to this server but not queued
+        for ``getUpdates``: for tests that deliver updates themselves, as Telegram does to a webhook."""
         chat = chat or {"id": user.id, "type": "private", "first_name": user.first_name}
         message: dict[str, Any] = {"message_id": next(self._message_ids), "date": int(time.time()),
                                    "chat": chat, "from": user.as_json(), "text": text}
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         self._messages[(chat["id"], message["message_id"])] = message
-        await self._push({"message": message})
         return message
 
     async def send_update(self, update: dict[str, Any]) -> None:

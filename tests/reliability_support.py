@@ -16,8 +16,9 @@ from tests.emulator import BotOutput, TgUser
 
 HELP_MARK = "I recommend movies from what you've liked"
 """A phrase of the /help answer: the sentinel that ends :func:`exchange`."""
-LOG_ONLY_TABLES = ("users", "messages")
-"""Tables every update may write (first contact, the conversation log); the others hold user state."""
+LOG_ONLY_TABLES = ("users", "messages", "pending_updates")
+"""Tables every update may write (first contact, the conversation log, the polling inbox); the others
+hold user state."""
 
 
 async def exchange(bot: RunningBot, user: TgUser, text: str, *, chat: dict[str, Any] | None = None,

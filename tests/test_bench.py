@@ -30,6 +30,9 @@ def test_quick_bench_writes_every_figure(tmp_path: Path) -> None:
         assert figure["n"] == results["meta"]["repeats"]
     e2e = results["e2e"]
     assert e2e["messages_sent"] == e2e["users"] * e2e["messages_per_user"]
+    saturated = e2e["saturated"]
+    assert saturated["messages_sent"] == saturated["users"] * saturated["messages_per_user"]
+    assert e2e["think_s"] > 0 and saturated["messages_per_s"] > 0
     assert e2e["replies_missing"] == 0 and e2e["ratings_lost"] == 0  # the count check holds even when quick
     assert e2e["ratings_acknowledged"] > 0 and e2e["startup_s"] > 0 and e2e["bot_peak_rss_mb"] > 0
     assert {"wall_s", "peak_rss_mb"} <= results["training"].keys()

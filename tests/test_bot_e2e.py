@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Iterable
 
+import pandas as pd
 import pytest
 
 from db import access
@@ -24,12 +26,15 @@ def stored_ratings(bot: RunningBot, user: TgUser) -> dict[int, float]:
 ACKNOWLEDGED = re.compile(r"^✓ (.+) — [★½☆]+ ([0-9.]+)", re.MULTILINE)
 
 
+def acknowledged_ratings(outputs: Iterable[BotOutput], catalog: pd.DataFrame) -> dict[int, float]:
+    """Movie id -> stars of every "✓ title — stars" line among ``outputs`` (the last one wins)."""
+    movie_of = dict(zip(catalog["display_title"], catalog["movie_id"], strict=True))
+    return {movie_of[title]: float(value) for output in outputs for title, value in ACKNOWLEDGED.findall(output.text)}
+
+
 def assert_every_acknowledged_rating_is_stored(bot: RunningBot, user: TgUser) -> None:
     """The bot's promise: a "✓ title — stars" it showed is exactly what the database holds."""
-    catalog = bot.services.holder.current.catalog
-    movie_of = dict(zip(catalog["display_title"], catalog["movie_id"], strict=True))
-    acknowledged = {movie_of[title]: float(value)
-                    for output in bot.emulator.outputs(user.id) for title, value in ACKNOWLEDGED.findall(output.text)}
+    acknowledged = acknowledged_ratings(bot.emulator.outputs(user.id), bot.services.holder.current.catalog)
     assert acknowledged, "the test expected acknowledged ratings"
     stored = stored_ratings(bot, user)
     assert {movie: stored.get(movie) for movie in acknowledged} == acknowledged

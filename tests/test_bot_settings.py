@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import Services, build_application
 from bot.settings import Settings, SettingsError, parse_admin_ids
 from db.engine import DEFAULT_DATABASE_URL
 
@@ -17,6 +18,7 @@ def test_defaults() -> None:
     assert settings.database_url == DEFAULT_DATABASE_URL
     assert settings.artifacts_dir == Path("artifacts") and settings.admin_ids == frozenset()
     assert settings.log_level == "INFO"
+    assert settings.telegram_rate_limit == 30  # Telegram's overall limit for one bot
 
 
 def test_environment_wins_over_the_env_file(tmp_path: Path) -> None:
@@ -36,10 +38,24 @@ def test_the_token_never_appears_in_the_repr() -> None:
 @pytest.mark.parametrize(("name", "value"), [
     ("BOT_ADMIN_IDS", "12,alice"), ("BOT_ADMIN_IDS", "1.5"), ("LOG_LEVEL", "loud"),
     ("WEBHOOK_PORT", "70000"), ("WEBHOOK_PORT", "http"), ("TELEGRAM_API_URL", "api.telegram.org"),
+    ("TELEGRAM_RATE_LIMIT", "0"), ("TELEGRAM_RATE_LIMIT", "-1"), ("TELEGRAM_RATE_LIMIT", "abc"),
+    ("TELEGRAM_RATE_LIMIT", "0.5"), ("TELEGRAM_RATE_LIMIT", "nan"), ("TELEGRAM_RATE_LIMIT", "inf"),
 ])
 def test_garbage_is_a_clear_error(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         Settings.from_environment({name: value}, env_file=None)
+
+
+@pytest.mark.parametrize(("value", "rate"), [("15", 15.0), (" 7.5 ", 7.5), ("1", 1.0), ("", 30.0)])
+def test_the_rate_limit_is_messages_per_second(value: str, rate: float) -> None:
+    assert Settings.from_environment({"TELEGRAM_RATE_LIMIT": value}, env_file=None).telegram_rate_limit == rate
+
+
+def test_the_application_sends_at_most_the_configured_rate() -> None:
+    settings = Settings.from_environment({"TELEGRAM_BOT_TOKEN": "1:x", "TELEGRAM_RATE_LIMIT": "15"}, env_file=None)
+    unused = Services(engine=None, holder=None, conversation=None)  # type: ignore[arg-type]  # only read by handlers
+    limiter = build_application(settings, unused).bot.rate_limiter
+    assert limiter is not None and limiter._base_limiter.max_rate == 15  # type: ignore[attr-defined]
 
 
 def test_admin_ids_tolerate_spaces_and_empty_parts() -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from alembic import command
+from alembic.config import Config
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -46,17 +48,31 @@ def test_upgrade_builds_the_schema_of_the_models_and_is_idempotent(database_url:
 
 def test_downgrade_to_base_and_back_up(database_url: str) -> None:  # noqa: F811
     upgrade_database(database_url)
+    _alembic(database_url, command.downgrade, "base")
+    assert _state(database_url)[1] == {"alembic_version"}
+    upgrade_database(database_url)
+    assert _state(database_url)[2] == []
+
+
+def test_0003_adds_the_update_inbox_to_an_existing_database(database_url: str) -> None:  # noqa: F811
+    _alembic(database_url, command.upgrade, "0002")
+    assert "pending_updates" not in _state(database_url)[1]
+    upgrade_database(database_url)
+    revision, tables, differences = _state(database_url)
+    assert revision == ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert "pending_updates" in tables and differences == []
+
+
+def _alembic(database_url: str, step: Callable[[Config, str], None], revision: str) -> None:
+    """Run an Alembic upgrade/downgrade to ``revision`` on the database, in one transaction."""
     engine = make_engine(database_url)
     try:
         with engine.begin() as connection:
             config = alembic_config()
             config.attributes["connection"] = connection
-            command.downgrade(config, "base")
+            step(config, revision)
     finally:
         engine.dispose()
-    assert _state(database_url)[1] == {"alembic_version"}
-    upgrade_database(database_url)
-    assert _state(database_url)[2] == []
 
 
 def test_upgrade_does_not_depend_on_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

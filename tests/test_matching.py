@@ -4,12 +4,15 @@ import functools
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot import title_index
 from bot.matching import EXACT_SCORE, TitleMatcher, normalise_title, title_keys
+from bot.title_index import TitleIndex
 from movierec.data import schema
 
 DATA_DIR_ENV = "MOVIEREC_DATA_DIR"
@@ -167,6 +170,50 @@ def test_match_never_raises(query: str) -> None:
     found = TitleMatcher(TINY).match(query)
     assert all(0 <= m.score <= EXACT_SCORE for m in found)
     assert [m.score for m in found] == sorted((m.score for m in found), reverse=True)
+
+
+def crowded_catalogue(size: int = 3000, seed: int = 0) -> pd.DataFrame:
+    """Titles made of few words, like big catalogues' commonest ones: every word start has hundreds of titles."""
+    rng = np.random.default_rng(seed)
+    words = "red night love man star dark blue lost city king time road ghost queen fire dream".split()
+    rows = []
+    for movie_id in range(1, size + 1):
+        name = " ".join(rng.choice(words, int(rng.integers(1, 4)))).title()
+        year = int(rng.integers(1950, 2020))
+        rows.append((movie_id, f"{name} ({year})", name, year, int(rng.integers(0, 500))))
+    return catalogue(rows)
+
+
+def crowded_queries(movies: pd.DataFrame) -> list[str]:
+    rng = np.random.default_rng(1)
+    queries = ["red", "nigth", "love man", "man love", "star dark blu", "dream (1990)", "ghost queen 1975", "k", "ro"]
+    for name, year in zip(movies[schema.NAME].head(60), movies[schema.YEAR].head(60), strict=True):
+        cut = int(rng.integers(1, len(name)))
+        queries += [name.lower(), name[:cut] + name[cut + 1:], f"{name} ({year})", f"{name} {year + 1}"]
+    return queries
+
+
+def test_bounded_search_matches_scoring_every_candidate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scoring only the keys whose bound can reach the best few must not change any answer."""
+    movies = crowded_catalogue()
+    matcher = TitleMatcher(movies)
+    queries = crowded_queries(movies)
+    bounded = [matcher.match(query, limit=limit) for query in queries for limit in (1, 5, 8)]
+    monkeypatch.setattr(title_index, "_SCORE_ALL_UP_TO", 10**9)
+    assert bounded == [matcher.match(query, limit=limit) for query in queries for limit in (1, 5, 8)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abcdeé 12xyz-&", max_size=24), st.lists(st.text(alphabet="abcdeé 12xyz-&", max_size=30),
+                                                                   min_size=1, max_size=8))
+def test_match_bounds_never_below_scores(query: str, stored: list[str]) -> None:
+    keys = [normalise_title(text) or "x" for text in stored]
+    key = normalise_title(query)
+    if not key:
+        return
+    index = TitleIndex(keys, list(range(len(keys))), [False] * len(keys), np.full(len(keys), np.nan))
+    ids = np.arange(len(keys))
+    assert (index.upper_bounds(key, ids) >= index.scores(key, ids) - 1e-3).all()
 
 
 # --- the real MovieLens 100k titles -------------------------------------------------------------

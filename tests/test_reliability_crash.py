@@ -1,10 +1,11 @@
 """The real ``python -m bot`` process killed mid-load and stopped with SIGTERM mid-load.
 
 The bot commits a rating before it sends the confirmation, so after SIGKILL every acknowledged rating
-must be in the database. It confirms updates to Telegram only once handled (``bot/polling.py``), so
-after the restart the unanswered ones come again and every rating arrives in the end; a button left
-waiting still works (its state is in its callback data). SIGTERM must finish the updates in flight:
-afterwards the stored ratings and the acknowledged ones are exactly the same.
+must be in the database. It confirms updates to Telegram only once they are stored in its inbox table
+(``bot/polling.py``), so after the restart the unanswered ones are handled from the inbox or come again
+from Telegram, and every rating arrives in the end; a button left waiting still works (its state is in
+its callback data). SIGTERM must finish the updates in flight: afterwards the stored ratings and the
+acknowledged ones are exactly the same.
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ async def test_sigkill_mid_load_loses_no_acknowledged_rating_and_sigterm_finishe
         query_id = await emulator.press_button(ALICE, question, "0|r|230|8")  # a button of an older release
         assert "no longer valid" in (await emulator.wait_for_callback_answer(query_id, timeout=30) or "")
         await wait_until(lambda: all(len(stored(database_url)[user.id]) == len(FIRST_WAVE) for user in LOAD_USERS),
-                         timeout=60, interval=0.2)  # the updates the killed bot never confirmed came again
+                         timeout=60, interval=0.2)  # from the inbox, or from Telegram if never confirmed
 
         since = {user.id: len(emulator.outputs(user.id)) for user in LOAD_USERS}
         await queue_load(emulator, SECOND_WAVE)

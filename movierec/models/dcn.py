@@ -27,7 +27,7 @@ import tensorflow_recommenders as tfrs
 from movierec.data import schema
 from movierec.models import training
 from movierec.models.base import UserQuery
-from movierec.models.features import sorted_lookup
+from movierec.data.lookup import sorted_lookup
 
 MIN_STARS, MAX_STARS = 0.5, 5.0
 VOCABULARIES_FILE = "feature_vocabularies.npz"

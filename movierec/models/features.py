@@ -26,6 +26,7 @@ import movierec  # noqa: F401  (sets TF_USE_LEGACY_KERAS before tensorflow is im
 import tensorflow as tf
 
 from movierec.data import schema
+from movierec.data.lookup import sorted_lookup
 from movierec.models.base import UserQuery
 
 VOCABULARY_FILE = "vocabulary.npz"
@@ -50,15 +51,6 @@ def _year_bucket(year: Any) -> int:
 
 
 YEAR_BUCKETS = 2 + (YEAR_LAST - YEAR_FIRST) // 10
-
-
-def sorted_lookup(known: np.ndarray, values: Sequence[Any] | np.ndarray) -> np.ndarray:
-    """1-based positions of ``values`` in the sorted array ``known``; 0 for values not in it."""
-    values = np.asarray(values, dtype=known.dtype)
-    if len(known) == 0:
-        return np.zeros(len(values), np.int32)
-    pos = np.clip(np.searchsorted(known, values), 0, len(known) - 1)
-    return np.where(known[pos] == values, pos + 1, 0).astype(np.int32)
 
 
 @dataclass(frozen=True)

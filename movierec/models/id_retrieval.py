@@ -23,7 +23,8 @@ import tensorflow_recommenders as tfrs
 from movierec.data import schema
 from movierec.models import training
 from movierec.models.base import UserQuery
-from movierec.models.features import MovieVocabulary, sorted_lookup
+from movierec.data.lookup import sorted_lookup
+from movierec.models.features import MovieVocabulary
 
 
 

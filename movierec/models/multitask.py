@@ -94,10 +94,13 @@ class HistoryMultitask(HistoryRetrieval):
     def _new_net(self, vocabulary: MovieVocabulary, state: dict) -> _MultitaskNet:
         return _MultitaskNet(vocabulary, float(state["global_mean"]), self.config)
 
+    def _build_variables(self) -> None:
+        super()._build_variables()
+        inputs = prediction_inputs([UserQuery(history={})], [[int(self._vocabulary.movie_ids[0])]], self._vocabulary)
+        self._net.predict_stars({k: inputs[k] for k in _PREDICT_SIGNATURE})
+
     def _prepare_serving(self) -> None:
         super()._prepare_serving()
         net = self._net
         self._predict = tf.function(lambda inputs: net.predict_stars(inputs), input_signature=[_PREDICT_SIGNATURE],
                                     autograph=False)
-        inputs = prediction_inputs([UserQuery(history={})], [[int(self._vocabulary.movie_ids[0])]], self._vocabulary)
-        self._predict({k: inputs[k] for k in _PREDICT_SIGNATURE})

@@ -32,6 +32,7 @@ from movierec.models import training
 from movierec.models.base import UserQuery
 from movierec.models.features import (CandidateTower, HistoryEncoder, MovieVocabulary, dense_stack,
                                       encode_queries, history_signature)
+from movierec.models.numpy_towers import NumpyQueryTower
 
 SCORING_CHUNK = 512  # queries per tower call when scoring many users at once
 
@@ -145,7 +146,9 @@ class HistoryRetrieval:
         self.history: dict[str, list[float]] = {}
         self._vocabulary: MovieVocabulary | None = None
         self._net: _HistoryTwoTower | None = None
-        self._catalog: np.ndarray | None = None  # [M, d + 1] candidate embeddings with the bias column
+        self._query_tower: NumpyQueryTower | None = None
+        self._movie_vectors: np.ndarray | None = None  # [M, d] candidate embeddings
+        self._movie_bias: np.ndarray | None = None  # [M] learned popularity of each movie
         self._state: dict = {}
 
     @property
@@ -175,13 +178,13 @@ class HistoryRetrieval:
         scores = np.empty((len(queries), len(vocabulary)), dtype=np.float32)
         for start in range(0, len(queries), SCORING_CHUNK):
             chunk = queries[start:start + SCORING_CHUNK]
-            vectors = self._query_vectors(encode_queries(chunk, vocabulary)).numpy()
-            scores[start:start + len(chunk)] = vectors @ self._catalog.T
+            vectors = self._query_tower(encode_queries(chunk, vocabulary))
+            scores[start:start + len(chunk)] = vectors @ self._movie_vectors.T + self._movie_bias
         return scores
 
     def movie_embeddings(self) -> np.ndarray:
         self._require_trained()
-        return np.ascontiguousarray(self._catalog[:, :-1])
+        return self._movie_vectors
 
     def save(self, path: Path) -> None:
         vocabulary = self._require_trained()
@@ -199,9 +202,9 @@ class HistoryRetrieval:
         model._state = state
         model._vocabulary = MovieVocabulary.load(path)
         model._net = model._new_net(model._vocabulary, state)
-        model._prepare_serving()  # creates the variables the checkpoint is restored into
+        model._build_variables()
         training.load_weights(model._net, path)
-        model._catalog = model._net.catalog().numpy()
+        model._prepare_serving()
         return model
 
     # ---- internals ----------------------------------------------------------------------------
@@ -212,13 +215,16 @@ class HistoryRetrieval:
     def _new_net(self, vocabulary: MovieVocabulary, state: dict) -> _HistoryTwoTower:
         return _HistoryTwoTower(vocabulary, self.config)
 
+    def _build_variables(self) -> None:
+        """Run the network once, so its variables exist for a checkpoint to be restored into."""
+        self._net.query(encode_queries([UserQuery(history={})], self._vocabulary))
+        self._net.catalog()
+
     def _prepare_serving(self) -> None:
-        """Cache the catalog matrix and trace the query tower once with a fixed signature."""
-        net = self._net
-        self._query_vectors = tf.function(lambda inputs: net.query(inputs), input_signature=[history_signature()],
-                                          autograph=False)
-        self._query_vectors(encode_queries([UserQuery(history={})], self._vocabulary))  # builds the variables
-        self._catalog = net.catalog().numpy()
+        """Copy the trained query tower into NumPy (see numpy_towers) and cache the candidate embeddings."""
+        self._query_tower = NumpyQueryTower(self._net.encoder, self._net.query_head)
+        catalog = self._net.catalog().numpy()  # the last column is the movie bias (the query side's constant 1)
+        self._movie_vectors, self._movie_bias = np.ascontiguousarray(catalog[:, :-1]), catalog[:, -1].copy()
 
     def _require_trained(self) -> MovieVocabulary:
         if self._vocabulary is None or self._net is None:

@@ -45,6 +45,7 @@ class Recommendation:
     year: int | None
     genres: tuple[str, ...]
     score: float
+    """What the list is ordered by: the retrieval score, or the z-scored blend when ranking is blended in."""
     predicted_rating: float | None
     reason: str
     personal: bool
@@ -179,7 +180,7 @@ class Recommender:
         if self.ranking is None or not history:
             return [float(x) for x in self._baseline_predictions(history, canonical)]
         predicted = self.ranking.predict_ratings([UserQuery(history=history)], [canonical])[0]
-        return [float(x) for x in np.clip(predicted, MIN_STARS, MAX_STARS)]
+        return [float(x) for x in clip_stars(predicted)]
 
     def similar(self, movie_id: int, k: int = 10) -> list[Recommendation]:
         """Movies most like ``movie_id`` (by the model's movie embeddings, or by genre without a model)."""
@@ -213,10 +214,11 @@ class Recommender:
     def _popular(self, allowed: np.ndarray, k: int) -> list[Recommendation]:
         scores = np.where(allowed, self._catalog.bayesian_mean, -np.inf)
         rows = _top_rows(scores, k)
+        infos = [self._catalog.movie(int(self._catalog.movie_ids[row])) for row in rows]
         return [self._recommendation(
             row, float(scores[row]), None,
-            f"popular and well rated: ★{self._catalog.movies['rating_mean'].iat[row]:.1f} average "
-            f"from {int(self._catalog.movies['rating_count'].iat[row])} ratings", personal=False) for row in rows]
+            f"popular and well rated: ★{info.rating_mean:.1f} average from {info.rating_count} ratings",
+            personal=False) for row, info in zip(rows, infos, strict=True)]
 
     def _personal(self, history: dict[int, float], allowed: np.ndarray, k: int,
                   liked: Iterable[int] = ()) -> list[Recommendation]:
@@ -227,17 +229,25 @@ class Recommender:
         candidates = _top_rows(retrieval_scores, max(k, self.config.candidates))
         if not candidates.size:
             return []
-        cand_scores = retrieval_scores[candidates]
-        predicted = None
-        if self.ranking is not None:
-            cand_ids = self._catalog.movie_ids[candidates].tolist()
-            predicted = np.clip(self.ranking.predict_ratings([query], [cand_ids])[0], MIN_STARS, MAX_STARS)
-        final = blend(cand_scores, predicted, self.config.rating_weight)
-        order = np.argsort(-final, kind="stable")[:k]
+        blended = self.ranking is not None and self.config.rating_weight != 0
+        # without a blend the order is retrieval's, so only the k shown picks need their stars predicted
+        predicted = self._predicted_stars(query, candidates if blended else candidates[:k])
+        if blended:
+            final = blend(retrieval_scores[candidates], predicted, self.config.rating_weight)
+            order = np.argsort(-final, kind="stable")[:k]
+        else:
+            final, order = retrieval_scores[candidates], np.arange(min(k, candidates.size))
         reasons = self._explainer.reasons(history, candidates[order], liked=set(liked))
         return [self._recommendation(int(candidates[i]), float(final[i]),
                                      None if predicted is None else float(predicted[i]), reason, personal=True)
                 for i, reason in zip(order, reasons, strict=True)]
+
+    def _predicted_stars(self, query: UserQuery, rows: np.ndarray) -> np.ndarray | None:
+        """The ranking model's stars for these catalog rows, or None without a ranking model."""
+        if self.ranking is None:
+            return None
+        movie_ids = self._catalog.movie_ids[rows].tolist()
+        return clip_stars(self.ranking.predict_ratings([query], [movie_ids])[0])
 
     def _baseline_predictions(self, history: Mapping[int, float], movie_ids: Sequence[int]) -> np.ndarray:
         """Bayesian movie mean shifted by how the user rates compared with those movies' means."""
@@ -248,7 +258,7 @@ class Recommender:
             offset *= len(history) / (len(history) + 5.0)  # shrink: five ratings say little about a person
         else:
             offset = 0.0
-        return np.clip(item_means[self._catalog.rows(movie_ids)] + offset, MIN_STARS, MAX_STARS)
+        return clip_stars(item_means[self._catalog.rows(movie_ids)] + offset)
 
     def _recommendation(self, row: int, score: float, predicted: float | None, reason: str, *,
                         personal: bool) -> Recommendation:
@@ -273,6 +283,23 @@ class Recommender:
         return {**dict.fromkeys(seeds, LIKED_STARS), **rated}, seeds
 
     def _validated_history(self, ratings: Mapping[int, float]) -> dict[int, float]:
+        """Ratings keyed by canonical movie id; ValueError naming the first bad entry.
+
+        Checked as arrays first (one pass of NumPy instead of a Python loop over a long history); only
+        input that fails goes through the loop, which finds the entry to name in the error."""
+        if not ratings:
+            return {}
+        try:
+            ids = np.fromiter(ratings.keys(), dtype=np.int64, count=len(ratings))
+            stars = np.fromiter(ratings.values(), dtype=np.float64, count=len(ratings))
+        except (TypeError, ValueError, OverflowError):
+            return self._validated_history_one_by_one(ratings)
+        canonical = self._catalog.canonical_ids(ids)
+        if (canonical < 0).any() or not ((stars >= MIN_STARS) & (stars <= MAX_STARS)).all():  # NaN fails too
+            return self._validated_history_one_by_one(ratings)
+        return dict(zip(canonical.tolist(), stars.tolist()))  # a merged duplicate lands on its canonical movie
+
+    def _validated_history_one_by_one(self, ratings: Mapping[int, float]) -> dict[int, float]:
         history: dict[int, float] = {}
         for movie_id, stars in ratings.items():
             canonical = self._require_movie(movie_id)
@@ -289,6 +316,11 @@ class Recommender:
         if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
             raise ValueError(f"k must be a positive whole number, got {k!r}")
         return min(int(k), len(self._catalog))
+
+
+def clip_stars(stars: np.ndarray) -> np.ndarray:
+    """Stars limited to 0.5..5 (np.clip's argument handling costs more than the clipping here)."""
+    return np.minimum(np.maximum(stars, MIN_STARS), MAX_STARS)
 
 
 def _top_rows(scores: np.ndarray, k: int) -> np.ndarray:
