@@ -52,7 +52,8 @@ def render(results: dict[str, Any]) -> str:
     if e2e:
         out += _e2e_section(e2e)
     for key, title in (("training", "Training, measured (scripts.train in a child process: wall time, peak RSS)"),
-                       ("training_recorded", "Training, as recorded by the published version")):
+                       ("training_recorded", "Training, as recorded by the published version"),
+                       ("report_recorded", "The full metrics report, as recorded in reports/metrics.json")):
         training = results.get(key)
         if training:
             out += [f"## {title}", ""] + [f"- {k.replace('_', ' ')}: {v}" for k, v in training.items()

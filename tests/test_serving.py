@@ -11,7 +11,7 @@ import pytest
 
 from movierec.artifacts import ArtifactsUnavailable, building_version, latest_version_dir
 from movierec.data.loaders import load_movielens
-from movierec.serving import Recommender, load_recommender
+from movierec.serving import Recommender
 from movierec.models.two_stage import TwoStageConfig
 from movierec.training.served import train_served_models
 from tests.conftest import genre_flags as flags, write_100k
