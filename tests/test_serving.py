@@ -12,6 +12,7 @@ import pytest
 from movierec.artifacts import ArtifactsUnavailable, building_version, latest_version_dir
 from movierec.data.loaders import load_movielens
 from movierec.serving import Recommender
+from movierec.serving.catalog import Catalog
 from movierec.models.two_stage import TwoStageConfig
 from movierec.training.served import train_served_models
 from tests.conftest import genre_flags as flags, write_100k
@@ -83,6 +84,14 @@ def test_rated_excluded_and_merged_duplicates_never_come_back(trained):
     assert len(ids) == len(set(ids))
     assert not {1, 2, 3, 21, 22} & set(ids)
     assert trained.canonical_movie_id(22) == 21
+
+
+def test_catalog_looks_up_many_ids_at_once(movielens):
+    catalog = Catalog(movielens.movies, movielens.merged_ids)
+    assert catalog.canonical_ids(np.array([1, 22, 21, 99999])).tolist() == [1, 21, 21, -1]  # 22 merged into 21
+    assert catalog.rows([21, 1]).tolist() == [catalog.row(21), catalog.row(1)]
+    with pytest.raises(KeyError, match="99999"):
+        catalog.rows([1, 99999])
 
 
 def test_genre_filter(trained):
