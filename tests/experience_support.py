@@ -7,7 +7,7 @@ assertions need it.
 from __future__ import annotations
 
 from db import access
-from tests.bot_support import RunningBot
+from tests.bot_support import ALICE, RunningBot
 from tests.emulator import BotOutput, TgUser
 from tests.test_bot_e2e import press, say, stored_ratings
 
@@ -35,3 +35,9 @@ def movie_of(output: BotOutput, label: str = "Seen it") -> int:
 def watchlist(bot: RunningBot, user: TgUser) -> set[int]:
     with bot.sessions().begin() as session:
         return access.watchlist_movie_ids(session, user.id)
+
+
+def pending(bot: RunningBot, user: TgUser = ALICE) -> list[str]:
+    """The questions the bot is waiting on ``user`` to answer (what /cancel would end)."""
+    with bot.sessions().begin() as session:
+        return access.pending_questions(session, user.id)

@@ -5,17 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from db import access
 from tests.bot_support import (ALICE, RunningBot, database_url, emulator,  # noqa: F401
                                migrated_database, running_bot, served, services)
-from tests.experience_support import press, say, stored_ratings
+from tests.experience_support import pending, press, say, stored_ratings
 
 pytestmark = pytest.mark.realdata
-
-
-def pending(bot: RunningBot) -> list[str]:
-    with bot.sessions().begin() as session:
-        return access.pending_questions(session, ALICE.id)
 
 
 async def test_cancel_with_nothing_pending_says_so(running_bot: RunningBot) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from tests.bot_support import (ALICE, RunningBot, database_url, emulator,  # noqa: F401
                                migrated_database, running_bot, served, services)
-from tests.experience_support import movie_of, press, press_for_toast, rated_four, say, watchlist
+from tests.experience_support import movie_of, pending, press, press_for_toast, rated_four, say, watchlist
 
 pytestmark = pytest.mark.realdata
 
@@ -59,5 +59,6 @@ async def test_movie_asks_which_one_and_answers_politely(running_bot: RunningBot
     assert "couldn't find" in reply.text
     (question,) = await say(running_bot, ALICE, "/movie star trek")
     assert "Which" in question.text and len(question.buttons) > 1
+    assert pending(running_bot) == ["which_movie"]  # so /cancel can end it, as for /similar and /unrate
     (card,) = await press(running_bot, ALICE, question, question.buttons[0][0]["callback_data"])
-    assert card.text.startswith("🎬 Star Trek")
+    assert card.text.startswith("🎬 Star Trek") and pending(running_bot) == []

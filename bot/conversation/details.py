@@ -65,4 +65,4 @@ def movie_command(turn: Turn, args: str) -> Response:
         return Response(replies=[details_card(turn, movie_id)])
     if not offered:
         return Response().say(f"🤷 I couldn't find “{esc(query)}”. Try another spelling or /search.")
-    return Response().say(f"🤔 Which “{esc(query)}”?", ratings.choice_rows(offered, callbacks.Details))
+    return ratings.ask_which(turn, f"🤔 Which “{esc(query)}”?", offered, callbacks.Details)

@@ -161,6 +161,14 @@ def choice_rows(matches: list[TitleMatch],
     return [[Button(button_label(m.display_title), callbacks.encode(action(m.movie_id)))] for m in matches]
 
 
+def ask_which(turn: Turn, question: str, matches: list[TitleMatch],
+              action: type[callbacks.Unrate | callbacks.Similar | callbacks.Details]) -> Response:
+    """Ask which of ``matches`` a title command meant, noted as the pending "which movie?" question
+    (so /cancel can end it); each button carries ``action`` for its movie."""
+    questions.ask(turn, questions.WHICH_MOVIE)
+    return Response().say(question, choice_rows(matches, action))
+
+
 def unrate_command(turn: Turn, args: str) -> Response:
     """``/unrate <title>``: forget one rating (asks which when the title is ambiguous)."""
     query = args.strip()
@@ -174,9 +182,7 @@ def unrate_command(turn: Turn, args: str) -> Response:
     offered = [m for m in offered if m.movie_id in rated] or offered
     if not offered:
         return Response().say(f"🤷 I couldn't find “{esc(query)}”. /myratings shows your ratings.")
-    questions.ask(turn, questions.WHICH_MOVIE)
-    return Response().say(f"🤔 Which rating of “{esc(query)}” should I remove?",
-                          choice_rows(offered, callbacks.Unrate))
+    return ask_which(turn, f"🤔 Which rating of “{esc(query)}” should I remove?", offered, callbacks.Unrate)
 
 
 def on_unrate(turn: Turn, action: callbacks.Unrate) -> Response:

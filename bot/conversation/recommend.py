@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from bot.conversation import callbacks, feedback, groups, questions, ratings
+from bot.conversation import callbacks, feedback, groups, ratings
 from bot.conversation.messages import Button, Reply, Response
 from bot.conversation.replies import button_label, esc, movie_line, stars
 from bot.conversation.turn import Turn
@@ -147,9 +147,7 @@ def similar_command(turn: Turn, args: str) -> Response:
         return _similar(turn, movie_id)
     if not offered:
         return Response().say(f"🤷 I couldn't find “{esc(query)}”. Try another spelling or /search.")
-    questions.ask(turn, questions.WHICH_MOVIE)
-    return Response().say(f"🤔 Movies like which “{esc(query)}”?",
-                          ratings.choice_rows(offered, callbacks.Similar))
+    return ratings.ask_which(turn, f"🤔 Movies like which “{esc(query)}”?", offered, callbacks.Similar)
 
 
 def on_similar(turn: Turn, action: callbacks.Similar) -> Response:
