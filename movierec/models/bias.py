@@ -17,10 +17,9 @@ import numpy as np
 import pandas as pd
 
 from movierec.data import schema
-from movierec.models.base import UserQuery
+from movierec.models.base import UserQuery, clip_stars
 from movierec.models.npz_io import load_model_files, save_model_files
 
-MIN_STARS, MAX_STARS = 0.5, 5.0
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ class BiasModel:
         for query, wanted in zip(queries, movie_ids):
             base = self._global_mean + self.user_bias(query.history)
             stars = np.array([base + self._bias_of(movie_id) for movie_id in wanted], dtype=np.float64)
-            predictions.append(np.clip(stars, MIN_STARS, MAX_STARS).astype(np.float32))
+            predictions.append(clip_stars(stars).astype(np.float32))
         return predictions
 
     def _bias_of(self, movie_id: int) -> float:

@@ -26,10 +26,9 @@ import tensorflow_recommenders as tfrs
 
 from movierec.data import schema
 from movierec.models import training
-from movierec.models.base import UserQuery
+from movierec.models.base import UserQuery, clip_stars
 from movierec.data.lookup import sorted_lookup
 
-MIN_STARS, MAX_STARS = 0.5, 5.0
 VOCABULARIES_FILE = "feature_vocabularies.npz"
 USER_FEATURES = (schema.USER_ID, schema.USER_GENDER, schema.USER_ZIP_CODE, schema.USER_OCCUPATION_LABEL,
                  schema.BUCKETIZED_USER_AGE)
@@ -140,7 +139,7 @@ class DcnModel:
         """Predicted stars for each row of a ratings-like frame (user and movie columns)."""
         self._require_trained()
         inputs = self._encode(self._with_movie_extras(frame))
-        return np.clip(self._net.predict_on_batch(inputs), MIN_STARS, MAX_STARS).astype(np.float32)
+        return clip_stars(self._net.predict_on_batch(inputs)).astype(np.float32)
 
     def predict_ratings(self, queries: Sequence[UserQuery], movie_ids: Sequence[Sequence[int]]) -> list[np.ndarray]:
         rows = [{schema.USER_ID: q.user_id, schema.MOVIE_ID: m, **{c: q.features.get(c) for c in USER_FEATURES[1:]}}

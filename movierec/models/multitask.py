@@ -21,9 +21,9 @@ import tensorflow as tf
 import tensorflow_recommenders as tfrs
 
 from movierec.data import schema
-from movierec.models.base import UserQuery
+from movierec.models.base import UserQuery, clip_stars
 from movierec.models.features import MovieVocabulary, dense_stack, history_signature
-from movierec.models.ranking import MAX_STARS, MIN_STARS, prediction_inputs
+from movierec.models.ranking import prediction_inputs
 from movierec.models.retrieval import HistoryRetrieval, HistoryRetrievalConfig, _HistoryTwoTower
 
 
@@ -85,7 +85,7 @@ class HistoryMultitask(HistoryRetrieval):
             raise ValueError(f"{len(queries)} queries but {len(movie_ids)} lists of movie ids")
         inputs = prediction_inputs(queries, movie_ids, vocabulary)
         stars = self._predict({k: inputs[k] for k in _PREDICT_SIGNATURE}).numpy()
-        stars = np.clip(stars, MIN_STARS, MAX_STARS).astype(np.float32)
+        stars = clip_stars(stars).astype(np.float32)
         return np.split(stars, np.cumsum([len(ids) for ids in movie_ids])[:-1])
 
     def _training_state(self, train: pd.DataFrame) -> dict:

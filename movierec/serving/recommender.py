@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from movierec.artifacts import ArtifactsUnavailable, latest_version_dir, read_manifest
-from movierec.models.base import EmbeddingModel, ItemScorer, RatingPredictor, UserQuery
+from movierec.models.base import (MAX_STARS, MIN_STARS, EmbeddingModel, ItemScorer, RatingPredictor, UserQuery,
+                                  clip_stars)
 from movierec.models.two_stage import TwoStageConfig, blend
 from movierec.serving.catalog import Catalog, MovieInfo
 from movierec.serving.explain import Explainer
@@ -31,7 +32,6 @@ from movierec.serving.groups import MovieGroup, movie_groups
 logger = logging.getLogger(__name__)
 
 FALLBACK_VERSION = "fallback"
-MIN_STARS, MAX_STARS = 0.5, 5.0
 LIKED_STARS = 3.5
 """A movie of a liked onboarding group counts as this rating: a weak positive, below a real 4 or 5."""
 
@@ -316,11 +316,6 @@ class Recommender:
         if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
             raise ValueError(f"k must be a positive whole number, got {k!r}")
         return min(int(k), len(self._catalog))
-
-
-def clip_stars(stars: np.ndarray) -> np.ndarray:
-    """Stars limited to 0.5..5 (np.clip's argument handling costs more than the clipping here)."""
-    return np.minimum(np.maximum(stars, MIN_STARS), MAX_STARS)
 
 
 def _top_rows(scores: np.ndarray, k: int) -> np.ndarray:
