@@ -18,7 +18,7 @@ from bot.matching import TitleMatcher
 from bot.understanding import MessageUnderstanding
 from movierec.data import schema
 from movierec.serving import Recommender
-from scripts.bench_stats import target, time_calls, with_floor
+from scripts.bench_stats import target, time_with_floor, with_floor
 
 
 HISTORY_SIZES = (0, 5, 20, 200)
@@ -59,12 +59,11 @@ def bench_recommender(recommender: Recommender, ratings: pd.DataFrame, repeats: 
         scores = embeddings @ query
         np.argpartition(-scores, K)[:K]
 
-    floor_all = time_calls(floor_top_k, repeats)
     results: dict[str, Any] = {"model_version": recommender.version, "movies": len(recommender.catalog),
                                "embedding_dim": int(embeddings.shape[1]), "k": K, "recommend": {}}
     histories = user_histories(ratings)
     for size, history in histories.items():
-        figure = with_floor(time_calls(lambda _: recommender.recommend(history, k=K), repeats), floor_all)
+        figure = with_floor(*time_with_floor(lambda _: recommender.recommend(history, k=K), floor_top_k, repeats))
         figure["targets"] = {"p99_ms": target(figure["p99_ms"], 20.0, "ms"),
                              "ratio_to_floor": target(figure["ratio_to_floor"], 10.0, "x")}
         results["recommend"][f"ratings_{size}"] = figure
@@ -73,13 +72,11 @@ def bench_recommender(recommender: Recommender, ratings: pd.DataFrame, repeats: 
     candidates = [int(m) for m in rng.choice(movie_ids, CANDIDATES, replace=False)]
     rows = rng.choice(len(embeddings), CANDIDATES, replace=False)
     history = histories[20]
-    results["predict_ratings_100"] = with_floor(
-        time_calls(lambda _: recommender.predict_ratings(history, candidates), repeats),
-        time_calls(lambda _: embeddings[rows] @ query, repeats))
+    results["predict_ratings_100"] = with_floor(*time_with_floor(
+        lambda _: recommender.predict_ratings(history, candidates), lambda _: embeddings[rows] @ query, repeats))
     anchors = [int(m) for m in rng.choice(movie_ids, 50)]
-    results["similar"] = with_floor(
-        time_calls(lambda i: recommender.similar(anchors[i % len(anchors)], k=K), repeats),
-        time_calls(lambda i: floor_top_k(i), repeats))
+    results["similar"] = with_floor(*time_with_floor(
+        lambda i: recommender.similar(anchors[i % len(anchors)], k=K), floor_top_k, repeats))
     return results
 
 
@@ -110,8 +107,8 @@ def bench_title_matching(movies: pd.DataFrame, repeats: int, p99_target_ms: floa
     understanding = MessageUnderstanding(matcher)
     messages = title_messages(movies, repeats)
     raw_titles = movies[schema.TITLE].astype(str).tolist()
-    figure = with_floor(time_calls(lambda i: understanding.understand(messages[i]), repeats),
-                        time_calls(lambda i: process.extractOne(messages[i], raw_titles), repeats))
+    figure = with_floor(*time_with_floor(lambda i: understanding.understand(messages[i]),
+                                         lambda i: process.extractOne(messages[i], raw_titles), repeats))
     figure["titles"] = len(raw_titles)
     figure["targets"] = {"p99_ms": target(figure["p99_ms"], p99_target_ms, "ms")}
     return figure

@@ -1,8 +1,9 @@
 """Timing and memory helpers shared by the benchmark scripts.
 
 Every figure is a distribution (median, p95, p99 over repeated runs), never a single run: on a
-shared machine one run says little. Where a physical floor exists, it is timed in the same process
-right after the figure, and the ratio of medians is reported, because ratios survive machine drift.
+shared machine one run says little. Where a physical floor exists, it is timed in the same process,
+alternating call by call with the figure, and the ratio of medians is reported, because ratios
+survive machine drift.
 """
 
 from __future__ import annotations
@@ -38,6 +39,25 @@ def time_calls(fn: Callable[[int], Any], repeats: int, warmup: int = 3) -> list[
         fn(i)
         samples.append(time.perf_counter() - started)
     return samples
+
+
+def time_with_floor(fn: Callable[[int], Any], floor_fn: Callable[[int], Any], repeats: int,
+                    warmup: int = 3) -> tuple[list[float], list[float]]:
+    """Seconds per call of ``fn(i)`` and of ``floor_fn(i)``, timed alternately call by call, so both see
+    the same load on a shared machine (timed one after the other, a burst of load from a neighbour
+    can land on one of them only and skew the ratio by 2x)."""
+    for i in range(warmup):
+        fn(i)
+        floor_fn(i)
+    figure, floor = [], []
+    for i in range(repeats):
+        started = time.perf_counter()
+        fn(i)
+        middle = time.perf_counter()
+        floor_fn(i)
+        figure.append(middle - started)
+        floor.append(time.perf_counter() - middle)
+    return figure, floor
 
 
 def with_floor(figure: list[float], floor: list[float]) -> dict[str, Any]:

@@ -15,8 +15,9 @@ id and demographics. New users, the bot's real audience, have ``user_id=None``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol, Self, runtime_checkable
 
@@ -33,6 +34,34 @@ def clip_stars(stars: np.ndarray) -> np.ndarray:
     return np.minimum(np.maximum(stars, MIN_STARS), MAX_STARS)
 
 
+class RatingArrays(Mapping[int, float]):
+    """A history held as arrays (movie ids int64, stars float32), behind the usual Mapping interface.
+
+    Serving validates ratings as arrays and the history towers read arrays; going through a dict in
+    between costs more than the rest of a request for a long history. Models that want a Mapping still
+    get one: the dict is built on first use.
+    """
+
+    def __init__(self, movie_ids: np.ndarray, stars: np.ndarray) -> None:
+        if len(movie_ids) != len(stars):
+            raise ValueError(f"{len(movie_ids)} movie ids but {len(stars)} ratings")
+        self.movie_ids = np.asarray(movie_ids, dtype=np.int64)
+        self.stars = np.asarray(stars, dtype=np.float32)
+
+    @cached_property
+    def _as_dict(self) -> dict[int, float]:
+        return dict(zip(self.movie_ids.tolist(), self.stars.tolist()))
+
+    def __getitem__(self, movie_id: int) -> float:
+        return self._as_dict[movie_id]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._as_dict)
+
+    def __len__(self) -> int:
+        return len(self.movie_ids)
+
+
 @dataclass(frozen=True)
 class UserQuery:
     """Everything a model may condition on when it scores movies for one person."""
@@ -43,6 +72,15 @@ class UserQuery:
     """Dataset user id when the user was in the training data; None for a new user."""
     features: Mapping[str, Any] = field(default_factory=dict)
     """Demographics when known, keyed by schema column (user_gender, bucketized_user_age, ...)."""
+
+    @cached_property
+    def history_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """The history as (movie ids int64, stars float32), built once however many models read it."""
+        history = self.history
+        if isinstance(history, RatingArrays):
+            return history.movie_ids, history.stars
+        return (np.fromiter(history.keys(), dtype=np.int64, count=len(history)),
+                np.fromiter(history.values(), dtype=np.float32, count=len(history)))
 
 
 @runtime_checkable

@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -26,7 +26,7 @@ import movierec  # noqa: F401  (sets TF_USE_LEGACY_KERAS before tensorflow is im
 import tensorflow as tf
 
 from movierec.data import schema
-from movierec.data.lookup import sorted_lookup
+from movierec.data.lookup import IdIndex
 from movierec.models.base import UserQuery
 
 VOCABULARY_FILE = "vocabulary.npz"
@@ -63,6 +63,9 @@ class MovieVocabulary:
     year_buckets: np.ndarray   # int32 [M]
     title_buckets: int
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", IdIndex(self.movie_ids))  # frozen: set once, here
+
     @classmethod
     def from_movies(cls, movies: pd.DataFrame, title_buckets: int = 2000, max_title_words: int = 8) -> MovieVocabulary:
         """Encode the catalog frame. Title words are hashed (crc32) so no word list has to be stored."""
@@ -88,7 +91,7 @@ class MovieVocabulary:
 
     def indices(self, movie_ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """Model indices (row + 1) of dataset movie ids; 0 for ids not in the catalog."""
-        return sorted_lookup(self.movie_ids, movie_ids)
+        return self._index.positions(movie_ids)
 
     def save(self, folder: Path) -> None:
         np.savez(folder / VOCABULARY_FILE, movie_ids=self.movie_ids, genres=self.genres,
@@ -105,8 +108,14 @@ class MovieVocabulary:
                        int(data["title_buckets"]))
 
 
+_NO_DEMOGRAPHICS = np.zeros(3, dtype=np.int32)
+_NO_DEMOGRAPHICS.setflags(write=False)  # shared by every query without features
+
+
 def demographic_indices(features: Mapping[str, Any]) -> np.ndarray:
     """[gender, age bucket, occupation] indices for one user; 0 wherever the value is unknown."""
+    if not features:  # every bot user: skip the lookups
+        return _NO_DEMOGRAPHICS
     gender = features.get(schema.USER_GENDER)
     age = features.get(schema.BUCKETIZED_USER_AGE)
     occupation = features.get(schema.USER_OCCUPATION_LABEL)
@@ -123,26 +132,38 @@ def demographic_indices(features: Mapping[str, Any]) -> np.ndarray:
 DEMOGRAPHIC_SIZES = (3, 1 + len(AGE_BUCKETS), 1 + OCCUPATION_LABELS)
 
 
+class EncodedQuery(NamedTuple):
+    """One query as model inputs: the history's model movie indices (unknown movies dropped), their
+    stars, and the demographic indices."""
+
+    movie_index: np.ndarray  # int32 [n], all > 0
+    stars: np.ndarray        # float32 [n]
+    demographics: np.ndarray  # int32 [3]
+
+
+def encode_query(query: UserQuery, vocabulary: MovieVocabulary) -> EncodedQuery:
+    """A single query's arrays, the form the NumPy serving towers read."""
+    ids, stars = query.history_arrays
+    index = vocabulary.indices(ids)
+    if not index.all():
+        keep = index > 0
+        index, stars = index[keep], stars[keep]
+    return EncodedQuery(index, stars, demographic_indices(query.features))
+
+
 def encode_queries(queries: Sequence[UserQuery], vocabulary: MovieVocabulary) -> dict[str, np.ndarray]:
-    """Padded history arrays (+ demographics) for a batch of queries; unknown movies are dropped.
+    """Padded history arrays (+ demographics) for a batch of queries, the TensorFlow towers' input.
 
     Histories of any length are kept whole: the towers pool with means, so a 500-rating history is
     as valid an input as the 1..max_history lengths seen in training."""
-    histories = []
-    for query in queries:
-        ids = np.fromiter(query.history.keys(), dtype=np.int64, count=len(query.history))
-        stars = np.fromiter(query.history.values(), dtype=np.float32, count=len(query.history))
-        index = vocabulary.indices(ids)
-        keep = index > 0
-        histories.append((index[keep], stars[keep]))
-    width = max(1, max(len(i) for i, _ in histories)) if histories else 1
+    encoded = [encode_query(query, vocabulary) for query in queries]
+    width = max([1, *(len(e.movie_index) for e in encoded)])
     movie_index = np.zeros((len(queries), width), dtype=np.int32)
     rating = np.zeros((len(queries), width), dtype=np.float32)
-    for row, (index, stars) in enumerate(histories):
-        movie_index[row, : len(index)] = index
-        rating[row, : len(stars)] = stars
-    demographics = np.stack([demographic_indices(q.features) for q in queries]) if queries else \
-        np.zeros((0, 3), dtype=np.int32)
+    for row, e in enumerate(encoded):
+        movie_index[row, : len(e.movie_index)] = e.movie_index
+        rating[row, : len(e.stars)] = e.stars
+    demographics = np.stack([e.demographics for e in encoded]) if encoded else np.zeros((0, 3), dtype=np.int32)
     return {"history_movie": movie_index, "history_rating": rating, "demographics": demographics}
 
 

@@ -10,14 +10,15 @@ cannot drift apart unnoticed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Callable
 
 import numpy as np
 
 import movierec  # noqa: F401  (sets TF_USE_LEGACY_KERAS before tensorflow is imported)
 import tensorflow as tf
 
-from movierec.models.features import HistoryEncoder
+from movierec.models.features import EncodedQuery, HistoryEncoder
 
 
 def _relu(x: np.ndarray) -> np.ndarray:
@@ -30,33 +31,6 @@ def _identity(x: np.ndarray) -> np.ndarray:
 
 _ACTIVATIONS: dict[Callable, Callable[[np.ndarray], np.ndarray]] = {
     tf.keras.activations.relu: _relu, tf.keras.activations.linear: _identity}
-
-
-class NumpyHistoryEncoder:
-    """:class:`~movierec.models.features.HistoryEncoder` at inference, on the arrays of ``encode_queries``."""
-
-    def __init__(self, encoder: HistoryEncoder) -> None:
-        self.movie_embedding = encoder.movie_embedding.embeddings.numpy()
-        self.star_embedding = encoder.star_embedding.embeddings.numpy()
-        self.demographic_embeddings = ([layer.embeddings.numpy() for layer in encoder.demographic_embeddings]
-                                       if encoder.use_demographics else [])
-
-    def __call__(self, inputs: Mapping[str, np.ndarray]) -> np.ndarray:
-        # Written for few NumPy calls (each costs microseconds of overhead on a short history): the movie
-        # and star embeddings of the history are pooled by one matmul with weights 1 and centred stars.
-        movies, stars = inputs["history_movie"], inputs["history_rating"]
-        mask = (movies > 0).astype(np.float32)
-        count = np.maximum(mask.sum(axis=1, keepdims=True), 1.0)
-        centred = (stars - 3.5) * (mask / 1.5)
-        star_index = np.minimum(np.maximum(np.rint(stars * 2.0), 0), 10).astype(np.intp)  # half to even, as TF
-        dim = self.movie_embedding.shape[1]
-        rows = np.concatenate([self.movie_embedding[movies], self.star_embedding[star_index]], axis=-1)
-        pooled = np.matmul(np.stack([mask, centred], axis=1), rows) / count[:, None]  # [B, 2, 2 * dim]
-        parts = [pooled[:, 0, :dim], pooled[:, 1, :dim], pooled[:, 0, dim:],  # watched, liked, tastes
-                 centred.sum(axis=1, keepdims=True) / count, np.log(count) / 5.0]
-        demographics = inputs["demographics"]
-        parts += [table[demographics[:, i]] for i, table in enumerate(self.demographic_embeddings)]
-        return np.concatenate(parts, axis=-1, dtype=np.float32)
 
 
 class NumpyDenseStack:
@@ -78,12 +52,71 @@ class NumpyDenseStack:
         return x
 
 
+COUNT_TABLE = 1024
+"""History lengths below this get their constant part of the first layer from a table."""
+
+
 class NumpyQueryTower:
-    """History encoder then head: the user vector of a history, as the TF tower computes it."""
+    """History encoder then head, for one user: the user vector the TF tower computes.
+
+    Every part of :class:`~movierec.models.features.HistoryEncoder`'s output is a mean of looked-up
+    rows or a scalar, and it only ever feeds the head's first Dense layer, which is linear before its
+    activation. So that layer is folded into the lookup tables once, here: a movie's table row is its
+    embedding already multiplied by the layer's kernel (for the "watched" and the "liked" part side by
+    side), and likewise for star values and demographics. A query is then one gather and a few sums,
+    about a dozen NumPy calls, which is what a single bot request can afford.
+    """
 
     def __init__(self, encoder: HistoryEncoder, head: tf.keras.Sequential) -> None:
-        self.encoder = NumpyHistoryEncoder(encoder)
-        self.head = NumpyDenseStack(head)
+        layers = NumpyDenseStack(head).layers
+        kernel, bias, self._first_activation = layers[0]
+        self._rest = layers[1:]
+        movies = encoder.movie_embedding.embeddings.numpy()
+        dim = movies.shape[1]
+        watched, liked, tastes = kernel[:dim], kernel[dim:2 * dim], kernel[2 * dim:3 * dim]
+        self._units = kernel.shape[1]
+        # the mean centred rating is the mean of the centred stars, so its kernel row joins each movie's
+        # "liked" row, which is weighted by exactly those stars
+        liked_rows = movies @ liked + kernel[3 * dim]
+        self._movie_rows = np.ascontiguousarray(np.concatenate([movies @ watched, liked_rows], axis=1))
+        self._star_rows = encoder.star_embedding.embeddings.numpy() @ tastes
+        self._log_count_row = kernel[3 * dim + 1]
+        self._demographic_rows = []
+        offset = 3 * dim + 2
+        for layer in encoder.demographic_embeddings if encoder.use_demographics else []:
+            table = layer.embeddings.numpy()
+            self._demographic_rows.append(table @ kernel[offset:offset + table.shape[1]])
+            offset += table.shape[1]
+        if offset != kernel.shape[0]:
+            raise TypeError(f"the head's first layer reads {kernel.shape[0]} inputs, the encoder gives {offset}")
+        self._bias = np.asarray(bias, dtype=np.float32) + np.zeros(self._units, np.float32)
+        # Most queries (every bot user) have no demographics and fewer than COUNT_TABLE ratings: for them
+        # bias, unknown-demographics rows and the log-count term are one precomputed row per history length.
+        no_demographics = self._bias + sum((table[0] for table in self._demographic_rows), np.zeros_like(self._bias))
+        self._plain_offsets = no_demographics + np.stack([self._log_count_term(n) for n in range(COUNT_TABLE)])
 
-    def __call__(self, inputs: Mapping[str, np.ndarray]) -> np.ndarray:
-        return self.head(self.encoder(inputs))
+    def __call__(self, query: EncodedQuery) -> np.ndarray:
+        """The user vector of one encoded query (see :func:`~movierec.models.features.encode_query`)."""
+        movie_index, stars, units = query.movie_index, query.stars, self._units
+        count = len(movie_index)
+        centred = (stars - np.float32(3.5)) / np.float32(1.5)
+        rows = self._movie_rows[movie_index]
+        # sums as matrix-vector products: BLAS beats NumPy's strided column sums several times over
+        watched, liked = np.ones(count, np.float32) @ rows, centred @ rows
+        star_index = np.rint(stars * np.float32(2.0)).astype(np.intp)  # half to even, as TF; stars are 0.5..5
+        star_counts = np.bincount(star_index, minlength=len(self._star_rows)).astype(np.float32)
+        x = watched[:units] + liked[units:] + star_counts @ self._star_rows
+        x *= np.float32(1.0 / max(count, 1))
+        if count < COUNT_TABLE and not query.demographics.any():
+            x += self._plain_offsets[count]
+        else:
+            x += self._bias + self._log_count_term(count)
+            for table, index in zip(self._demographic_rows, query.demographics):
+                x += table[index]
+        x = self._first_activation(x)
+        for kernel, bias, activation in self._rest:
+            x = activation(x @ kernel + bias)
+        return x
+
+    def _log_count_term(self, count: int) -> np.ndarray:
+        return np.float32(math.log(max(count, 1)) / 5.0) * self._log_count_row

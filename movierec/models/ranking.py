@@ -29,7 +29,7 @@ from movierec.data.lookup import sorted_lookup
 from movierec.models import training
 from movierec.models.base import UserQuery, clip_stars
 from movierec.models.features import (CandidateTower, HistoryEncoder, MovieVocabulary, dense_stack,
-                                      encode_queries, history_signature)
+                                      encode_queries, encode_query, history_signature)
 from movierec.models.numpy_towers import NumpyQueryTower
 
 
@@ -139,8 +139,8 @@ class HistoryRanking:
         vocabulary = self._require_trained()
         if len(queries) != len(movie_ids):
             raise ValueError(f"{len(queries)} queries but {len(movie_ids)} lists of movie ids")
-        stars = clip_stars(self._predict_stars(prediction_inputs(queries, movie_ids, vocabulary))).astype(np.float32)
-        return np.split(stars, np.cumsum([len(ids) for ids in movie_ids])[:-1])
+        return [clip_stars(self._predict_stars(query, ids)).astype(np.float32)
+                for query, ids in zip(queries, movie_ids, strict=True)]
 
     def save(self, path: Path) -> None:
         vocabulary = self._require_trained()
@@ -177,15 +177,17 @@ class HistoryRanking:
         self._movie_bias = net.movie_bias(every_movie).numpy()[:, 0]
         self._user_corrections = net.user_embedding.embeddings.numpy() if self.config.use_user_id else None
 
-    def _predict_stars(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
-        """``_HistoryRatingNet.predict_stars`` at inference, in NumPy."""
-        users = self._user_tower(inputs)
-        if self._user_corrections is not None:
-            users = users + self._user_corrections[sorted_lookup(self._user_ids, inputs["user_id"])]
-        users = users[inputs["target_owner"]]
-        movies = inputs["target_movie"]
-        return (self._net.global_mean + users[:, -1] + self._movie_bias[movies]
-                + np.einsum("ij,ij->i", users[:, :-1], self._movie_vectors[movies]))
+    def _predict_stars(self, query: UserQuery, movie_ids: Sequence[int]) -> np.ndarray:
+        """``_HistoryRatingNet.predict_stars`` at inference for one query, in NumPy."""
+        movies = self._vocabulary.indices(movie_ids)
+        if not movies.all():
+            unknown = np.asarray(movie_ids, dtype=np.int64)[movies == 0]
+            raise ValueError(f"unknown movie ids: {sorted(set(unknown.tolist()))[:10]}")
+        user = self._user_tower(encode_query(query, self._vocabulary))
+        if self._user_corrections is not None:  # row 0, unknown users, is trained too (user-id dropout)
+            known = 0 if query.user_id is None else int(sorted_lookup(self._user_ids, [query.user_id])[0])
+            user = user + self._user_corrections[known]
+        return self._net.global_mean + user[-1] + self._movie_bias[movies] + self._movie_vectors[movies] @ user[:-1]
 
     def _require_trained(self) -> MovieVocabulary:
         if self._vocabulary is None or self._net is None:

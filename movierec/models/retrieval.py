@@ -31,10 +31,8 @@ import tensorflow_recommenders as tfrs
 from movierec.models import training
 from movierec.models.base import UserQuery
 from movierec.models.features import (CandidateTower, HistoryEncoder, MovieVocabulary, dense_stack,
-                                      encode_queries, history_signature)
+                                      encode_queries, encode_query, history_signature)
 from movierec.models.numpy_towers import NumpyQueryTower
-
-SCORING_CHUNK = 512  # queries per tower call when scoring many users at once
 
 
 @dataclass
@@ -175,12 +173,8 @@ class HistoryRetrieval:
 
     def score_items(self, queries: Sequence[UserQuery]) -> np.ndarray:
         vocabulary = self._require_trained()
-        scores = np.empty((len(queries), len(vocabulary)), dtype=np.float32)
-        for start in range(0, len(queries), SCORING_CHUNK):
-            chunk = queries[start:start + SCORING_CHUNK]
-            vectors = self._query_tower(encode_queries(chunk, vocabulary))
-            scores[start:start + len(chunk)] = vectors @ self._movie_vectors.T + self._movie_bias
-        return scores
+        vectors = np.stack([self._query_tower(encode_query(query, vocabulary)) for query in queries])
+        return vectors @ self._movie_vectors.T + self._movie_bias
 
     def movie_embeddings(self) -> np.ndarray:
         self._require_trained()

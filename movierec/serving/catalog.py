@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from movierec.data import schema
-from movierec.data.lookup import sorted_lookup
+from movierec.data.lookup import IdIndex
 from movierec.models.popularity import bayesian_average
 
 CATALOG_FILE = "catalog.json"
@@ -49,9 +49,8 @@ class Catalog:
         self.movie_ids = self.movies[schema.MOVIE_ID].to_numpy(dtype=np.int64)
         self._row_of = {int(movie_id): row for row, movie_id in enumerate(self.movie_ids)}
         self.merged_ids = {int(k): int(v) for k, v in (merged_ids or {}).items()}
-        merged = sorted(self.merged_ids.items())
-        self._merged_from = np.array([old for old, _ in merged], dtype=np.int64)
-        self._merged_to = np.array([new for _, new in merged], dtype=np.int64)
+        self._row_index = IdIndex(self.movie_ids)
+        self._canonical_index = IdIndex(self.movie_ids, self.merged_ids)  # merged ids -> their canonical row
         counts = self.movies[schema.RATING_COUNT].to_numpy(dtype=np.float64)
         means = self.movies[schema.RATING_MEAN].fillna(0.0).to_numpy(dtype=np.float64)
         total = counts.sum()
@@ -74,25 +73,29 @@ class Catalog:
         """Row index of a canonical movie id; KeyError when unknown."""
         return self._row_of[int(movie_id)]
 
+    def canonical_rows(self, movie_ids: np.ndarray) -> np.ndarray:
+        """Rows of dataset ids at once (a merged duplicate -> its canonical movie's row); -1 where unknown."""
+        return self._canonical_index.positions(movie_ids).astype(np.intp) - 1
+
     def canonical_ids(self, movie_ids: np.ndarray) -> np.ndarray:
         """:meth:`canonical_movie_id` for an array of ids at once; -1 where an id is unknown."""
-        ids = np.asarray(movie_ids, dtype=np.int64)
-        if len(self._merged_from):
-            merged = sorted_lookup(self._merged_from, ids)
-            ids = np.where(merged > 0, self._merged_to[merged - 1], ids)
-        return np.where(sorted_lookup(self.movie_ids, ids) > 0, ids, -1)
+        rows = self.canonical_rows(movie_ids)
+        return np.where(rows >= 0, self.movie_ids[rows], -1)
 
     def rows(self, movie_ids: Iterable[int]) -> np.ndarray:
         """Row indices of canonical movie ids; KeyError naming the first unknown one."""
         ids = movie_ids if isinstance(movie_ids, np.ndarray) else np.fromiter(movie_ids, dtype=np.int64)
-        found = sorted_lookup(self.movie_ids, ids)
+        found = self._row_index.positions(ids)
         if not found.all():
             raise KeyError(int(ids[np.argmin(found)]))
-        return found.astype(np.int64) - 1
+        return found.astype(np.intp) - 1
 
     def movie(self, movie_id: int) -> MovieInfo:
         """Details of a canonical movie id; KeyError when unknown."""
-        row = self._row_of[int(movie_id)]
+        return self.movie_at(self._row_of[int(movie_id)])
+
+    def movie_at(self, row: int) -> MovieInfo:
+        """Details of the movie in a catalog row."""
         info = self._infos[row]
         if info is None:
             info = self._infos[row] = self._movie_info(row)

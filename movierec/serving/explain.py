@@ -7,11 +7,10 @@ Without a trained model, genre overlap stands in for the embedding similarity.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-
 import numpy as np
 
 from movierec.serving.catalog import Catalog
+from movierec.serving.history import RatedHistory
 
 NEUTRAL_STARS = 2.5
 
@@ -56,26 +55,20 @@ class Explainer:
             scores += 1e-3 * np.log1p(counts) / max(1.0, np.log1p(counts.max()))
         return scores
 
-    def reasons(self, history: Mapping[int, float], candidate_rows: np.ndarray,
-                liked: Collection[int] = ()) -> list[str]:
-        """One "because you rated …" line per candidate row; ``liked`` history movies came from a
-        liked onboarding group, not a rating, and are named as such."""
-        if not len(candidate_rows):
-            return []
-        history_ids = list(history)
-        history_rows = self._catalog.rows(history_ids)
-        liking = np.array([history[m] - NEUTRAL_STARS for m in history_ids], dtype=np.float32)
-        pull = self.similarity_matrix(np.asarray(candidate_rows), history_rows) * liking[None, :]
-        strongest = pull.argmax(axis=1)
+    def reasons(self, history: RatedHistory, candidate_rows: np.ndarray) -> list[str]:
+        """One "because you rated …" line per candidate row; movies of the history that came from a
+        liked onboarding group, not a rating, are named as such."""
+        if not len(candidate_rows) or not history:
+            return ["matches your taste overall"] * len(candidate_rows)
+        pull = self.similarity_matrix(np.asarray(candidate_rows), history.rows) * (history.stars - NEUTRAL_STARS)
         lines = []
-        for candidate, best in enumerate(strongest):
-            if pull[candidate, best] <= 0:
+        for best, positive in zip(pull.argmax(axis=1).tolist(), (pull.max(axis=1) > 0).tolist()):
+            if not positive:
                 lines.append("matches your taste overall")
                 continue
-            movie_id = history_ids[best]
-            title = self._catalog.movie(movie_id).display_title
-            if movie_id in liked:
-                lines.append(f"because you liked the group with {title}")
+            movie = self._catalog.movie_at(int(history.rows[best]))
+            if movie.movie_id in history.liked:
+                lines.append(f"because you liked the group with {movie.display_title}")
             else:
-                lines.append(f"because you rated {title} {format_stars(history[movie_id])}")
+                lines.append(f"because you rated {movie.display_title} {format_stars(float(history.stars[best]))}")
         return lines

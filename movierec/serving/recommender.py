@@ -13,32 +13,28 @@ from __future__ import annotations
 
 import importlib
 import logging
-import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from movierec.artifacts import ArtifactsUnavailable, latest_version_dir, read_manifest
-from movierec.models.base import (MAX_STARS, MIN_STARS, EmbeddingModel, ItemScorer, RatingPredictor, UserQuery,
-                                  clip_stars)
+from movierec.models.base import EmbeddingModel, ItemScorer, RatingPredictor, UserQuery, clip_stars
 from movierec.models.two_stage import TwoStageConfig, blend
 from movierec.serving.catalog import Catalog, MovieInfo
 from movierec.serving.explain import Explainer
 from movierec.serving.groups import MovieGroup, movie_groups
+from movierec.serving.history import RatedHistory, canonical_movie, validated_history
 
 logger = logging.getLogger(__name__)
 
 FALLBACK_VERSION = "fallback"
-LIKED_STARS = 3.5
-"""A movie of a liked onboarding group counts as this rating: a weak positive, below a real 4 or 5."""
 
 
-@dataclass(frozen=True)
-class Recommendation:
-    """One pick, ready to show."""
+class Recommendation(NamedTuple):
+    """One pick, ready to show (a NamedTuple: a request builds ten, and a frozen dataclass costs 4× more)."""
 
     movie_id: int
     title: str
@@ -92,6 +88,9 @@ class Recommender:
         self.version = version
         self.config = config or TwoStageConfig()
         self._retrieval_rows = catalog.rows(retrieval.movie_ids) if retrieval is not None else None
+        # the usual case: the model scores exactly the catalog, in catalog order, so no reordering is needed
+        self._retrieval_in_catalog_order = (self._retrieval_rows is not None and len(self._retrieval_rows) == len(catalog)
+                                            and bool((self._retrieval_rows == np.arange(len(catalog))).all()))
         embeddings = retrieval.movie_embeddings() if isinstance(retrieval, EmbeddingModel) else None
         self._explainer = Explainer(catalog, embeddings, self._retrieval_rows)
         self._groups: dict[int, list[MovieGroup]] = {}
@@ -145,24 +144,26 @@ class Recommender:
         ``liked`` movies (from liked onboarding groups) join the history as weak positives, so a
         newcomer's picks are personal before their first rating; a real rating of one overrides it.
         """
-        history, seeds = self._history_with_liked(ratings, liked)
+        history = validated_history(self._catalog, ratings, liked)
         k = self._validated_k(k)
         allowed = self._catalog.genre_mask(genres)
-        blocked = list(history) + [m for m in (self.canonical_movie_id(e) for e in exclude) if m is not None]
-        if blocked:
-            allowed[self._catalog.rows(blocked)] = False
+        allowed[history.rows] = False
+        excluded = np.fromiter(exclude, dtype=np.int64)
+        if excluded.size:
+            excluded = self._catalog.canonical_rows(excluded)
+            allowed[excluded[excluded >= 0]] = False
         if not history or self.retrieval is None:
             return self._popular(allowed, k)
-        return self._personal(history, allowed, k, liked=seeds)
+        return self._personal(history, allowed, k)
 
     def reason(self, ratings: Mapping[int, float], movie_id: int, liked: Iterable[int] = ()) -> str | None:
         """Why ``movie_id`` suits someone with these ratings and liked-group movies, as a pick's reason
         would say it; None when there is nothing to go on yet."""
-        history, seeds = self._history_with_liked(ratings, liked)
+        history = validated_history(self._catalog, ratings, liked)
         if not history:
             return None
         rows = np.array([self._catalog.row(self._require_movie(movie_id))])
-        return self._explainer.reasons(history, rows, liked=seeds)[0]
+        return self._explainer.reasons(history, rows)[0]
 
     def movie_groups(self, k: int = 6) -> list[MovieGroup]:
         """Up to ``k`` taste groups of well-known movies for onboarding (computed once per model)."""
@@ -173,13 +174,13 @@ class Recommender:
 
     def predict_ratings(self, ratings: Mapping[int, float], movie_ids: Sequence[int]) -> list[float]:
         """Predicted stars (0.5..5) for each movie id, given the user's ratings."""
-        history = self._validated_history(ratings)
+        history = validated_history(self._catalog, ratings)
         canonical = [self._require_movie(m) for m in movie_ids]
         if not canonical:
             return []
         if self.ranking is None or not history:
             return [float(x) for x in self._baseline_predictions(history, canonical)]
-        predicted = self.ranking.predict_ratings([UserQuery(history=history)], [canonical])[0]
+        predicted = self.ranking.predict_ratings([UserQuery(history=history.ratings)], [canonical])[0]
         return [float(x) for x in clip_stars(predicted)]
 
     def similar(self, movie_id: int, k: int = 10) -> list[Recommendation]:
@@ -220,97 +221,56 @@ class Recommender:
             f"popular and well rated: ★{info.rating_mean:.1f} average from {info.rating_count} ratings",
             personal=False) for row, info in zip(rows, infos, strict=True)]
 
-    def _personal(self, history: dict[int, float], allowed: np.ndarray, k: int,
-                  liked: Iterable[int] = ()) -> list[Recommendation]:
-        query = UserQuery(history=history)
-        retrieval_scores = np.full(len(self._catalog), -np.inf, dtype=np.float64)
-        retrieval_scores[self._retrieval_rows] = self.retrieval.score_items([query])[0]
-        retrieval_scores[~allowed] = -np.inf
-        candidates = _top_rows(retrieval_scores, max(k, self.config.candidates))
+    def _personal(self, history: RatedHistory, allowed: np.ndarray, k: int) -> list[Recommendation]:
+        query = UserQuery(history=history.ratings)
+        scores = self.retrieval.score_items([query])[0]
+        if self._retrieval_in_catalog_order:
+            retrieval_scores = np.where(allowed, scores, -np.inf)
+        else:
+            retrieval_scores = np.full(len(self._catalog), -np.inf, dtype=np.float32)
+            retrieval_scores[self._retrieval_rows] = scores
+            retrieval_scores[~allowed] = -np.inf
+        blended = self.ranking is not None and self.config.rating_weight != 0
+        # without a blend the order is retrieval's, so only the k shown picks need ranking's stars
+        candidates = _top_rows(retrieval_scores, max(k, self.config.candidates) if blended else k)
         if not candidates.size:
             return []
-        blended = self.ranking is not None and self.config.rating_weight != 0
-        # without a blend the order is retrieval's, so only the k shown picks need their stars predicted
-        predicted = self._predicted_stars(query, candidates if blended else candidates[:k])
+        predicted = self._predicted_stars(query, candidates)
+        final = retrieval_scores[candidates]
         if blended:
-            final = blend(retrieval_scores[candidates], predicted, self.config.rating_weight)
+            final = blend(final, predicted, self.config.rating_weight)
             order = np.argsort(-final, kind="stable")[:k]
-        else:
-            final, order = retrieval_scores[candidates], np.arange(min(k, candidates.size))
-        reasons = self._explainer.reasons(history, candidates[order], liked=set(liked))
-        return [self._recommendation(int(candidates[i]), float(final[i]),
-                                     None if predicted is None else float(predicted[i]), reason, personal=True)
-                for i, reason in zip(order, reasons, strict=True)]
+            candidates, final, predicted = candidates[order], final[order], predicted[order]
+        reasons = self._explainer.reasons(history, candidates)
+        stars = [None] * len(candidates) if predicted is None else predicted.tolist()
+        return [self._recommendation(row, score, predicted_stars, reason, personal=True)
+                for row, score, predicted_stars, reason in zip(candidates.tolist(), final.tolist(), stars, reasons,
+                                                               strict=True)]
 
     def _predicted_stars(self, query: UserQuery, rows: np.ndarray) -> np.ndarray | None:
         """The ranking model's stars for these catalog rows, or None without a ranking model."""
         if self.ranking is None:
             return None
-        movie_ids = self._catalog.movie_ids[rows].tolist()
-        return clip_stars(self.ranking.predict_ratings([query], [movie_ids])[0])
+        return clip_stars(self.ranking.predict_ratings([query], [self._catalog.movie_ids[rows]])[0])
 
-    def _baseline_predictions(self, history: Mapping[int, float], movie_ids: Sequence[int]) -> np.ndarray:
+    def _baseline_predictions(self, history: RatedHistory, movie_ids: Sequence[int]) -> np.ndarray:
         """Bayesian movie mean shifted by how the user rates compared with those movies' means."""
         item_means = self._catalog.bayesian_mean
         if history:
-            rows = self._catalog.rows(history)
-            offset = float(np.mean(np.fromiter(history.values(), dtype=np.float64) - item_means[rows]))
-            offset *= len(history) / (len(history) + 5.0)  # shrink: five ratings say little about a person
+            offset = float(np.mean(history.stars - item_means[history.rows]))
+            offset *= len(history.rows) / (len(history.rows) + 5.0)  # shrink: five ratings say little about a person
         else:
             offset = 0.0
         return clip_stars(item_means[self._catalog.rows(movie_ids)] + offset)
 
     def _recommendation(self, row: int, score: float, predicted: float | None, reason: str, *,
                         personal: bool) -> Recommendation:
-        info = self._catalog.movie(int(self._catalog.movie_ids[row]))
+        info = self._catalog.movie_at(row)
         return Recommendation(info.movie_id, info.display_title, info.year, info.genres, score,
                               predicted, reason, personal)
 
     def _require_movie(self, movie_id: Any) -> int:
-        try:
-            canonical = self._catalog.canonical_movie_id(int(movie_id))
-        except (TypeError, ValueError):
-            canonical = None
-        if canonical is None:
-            raise ValueError(f"unknown movie id {movie_id!r}")
-        return canonical
-
-    def _history_with_liked(self, ratings: Mapping[int, float], liked: Iterable[int]
-                            ) -> tuple[dict[int, float], set[int]]:
-        """The validated ratings plus liked-group movies at LIKED_STARS, and which movies are such seeds."""
-        rated = self._validated_history(ratings)
-        seeds = set(self._validated_history({m: LIKED_STARS for m in liked})) - set(rated)
-        return {**dict.fromkeys(seeds, LIKED_STARS), **rated}, seeds
-
-    def _validated_history(self, ratings: Mapping[int, float]) -> dict[int, float]:
-        """Ratings keyed by canonical movie id; ValueError naming the first bad entry.
-
-        Checked as arrays first (one pass of NumPy instead of a Python loop over a long history); only
-        input that fails goes through the loop, which finds the entry to name in the error."""
-        if not ratings:
-            return {}
-        try:
-            ids = np.fromiter(ratings.keys(), dtype=np.int64, count=len(ratings))
-            stars = np.fromiter(ratings.values(), dtype=np.float64, count=len(ratings))
-        except (TypeError, ValueError, OverflowError):
-            return self._validated_history_one_by_one(ratings)
-        canonical = self._catalog.canonical_ids(ids)
-        if (canonical < 0).any() or not ((stars >= MIN_STARS) & (stars <= MAX_STARS)).all():  # NaN fails too
-            return self._validated_history_one_by_one(ratings)
-        return dict(zip(canonical.tolist(), stars.tolist()))  # a merged duplicate lands on its canonical movie
-
-    def _validated_history_one_by_one(self, ratings: Mapping[int, float]) -> dict[int, float]:
-        history: dict[int, float] = {}
-        for movie_id, stars in ratings.items():
-            canonical = self._require_movie(movie_id)
-            try:
-                value = float(stars)
-            except (TypeError, ValueError):
-                raise ValueError(f"rating {stars!r} for movie {movie_id} is not a number") from None
-            if not math.isfinite(value) or not MIN_STARS <= value <= MAX_STARS:
-                raise ValueError(f"rating {stars!r} for movie {movie_id} is outside {MIN_STARS}..{MAX_STARS}")
-            history[canonical] = value  # a merged duplicate's rating lands on its canonical movie
-        return history
+        return canonical_movie(self._catalog, movie_id)
 
     def _validated_k(self, k: Any) -> int:
         if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
@@ -320,8 +280,6 @@ class Recommender:
 
 def _top_rows(scores: np.ndarray, k: int) -> np.ndarray:
     """Indices of the ``k`` highest finite scores, best first."""
-    finite = np.flatnonzero(np.isfinite(scores))
-    if finite.size > k:
-        finite = finite[np.argpartition(-scores[finite], k - 1)[:k]]
-    return finite[np.argsort(-scores[finite], kind="stable")]
-
+    top = np.argpartition(-scores, k - 1)[:k] if k < scores.size else np.arange(scores.size)
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return top[np.isfinite(scores[top])]

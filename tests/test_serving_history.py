@@ -1,0 +1,69 @@
+"""Serving's array lookups and history validation: the fast paths give exactly what the slow ones did."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from movierec.data.lookup import IdIndex, sorted_lookup
+from movierec.models.base import RatingArrays, UserQuery
+from movierec.serving.catalog import Catalog
+from movierec.serving.history import LIKED_STARS, validated_history
+from tests.test_serving import movielens  # noqa: F401  (the module fixture: a tiny release with merged twins)
+
+KNOWN = np.array([1, 5, 9, 300_000], dtype=np.int64)
+
+
+def test_id_index_positions_with_aliases_and_out_of_range_ids() -> None:
+    index = IdIndex(KNOWN, {7: 5})  # 7 is a merged duplicate of 5
+    found = index.positions(np.array([1, 5, 9, 7, 300_000, 0, -1, -2**63, 300_001, 2**62]))
+    assert found.tolist() == [1, 2, 3, 2, 4, 0, 0, 0, 0, 0]
+    assert index.positions([]).tolist() == []
+
+
+def test_id_index_without_a_table_for_very_sparse_ids() -> None:
+    sparse = np.array([3, 10**12, 2**60], dtype=np.int64)  # a table up to 2**60 would not fit in memory
+    index = IdIndex(sparse, {4: 10**12})
+    assert index._table is None
+    assert index.positions([10**12, 4, 2**60, 5, -3]).tolist() == [2, 2, 3, 0, 0]
+
+
+def test_id_index_refuses_unsorted_ids() -> None:
+    with pytest.raises(ValueError, match="increasing"):
+        IdIndex(np.array([5, 1]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-2**63, 2**63 - 1), max_size=30))
+def test_id_index_agrees_with_sorted_lookup(values: list[int]) -> None:
+    assert IdIndex(KNOWN).positions(values).tolist() == sorted_lookup(KNOWN, values).tolist()
+
+
+def test_rating_arrays_behave_as_the_mapping_they_hold() -> None:
+    history = RatingArrays(np.array([3, 1]), np.array([4.5, 2.0]))
+    assert dict(history) == {3: 4.5, 1: 2.0} and len(history) == 2 and history[1] == 2.0 and 7 not in history
+    query = UserQuery(history=history)
+    ids, stars = query.history_arrays
+    assert ids is history.movie_ids and stars.dtype == np.float32  # no copy for the towers
+    with pytest.raises(ValueError, match="2 movie ids but 1"):
+        RatingArrays(np.array([1, 2]), np.array([3.0]))
+
+
+def test_validated_history_canonicalises_and_keeps_arrays_in_step(movielens) -> None:  # noqa: F811
+    catalog = Catalog(movielens.movies, movielens.merged_ids)
+    history = validated_history(catalog, {1: 5.0, 22: 4.0, 21: 3.0}, liked=[2, 1])  # 22 is merged into 21
+    assert dict(history.ratings) == {2: LIKED_STARS, 1: 5.0, 21: 3.0}  # the later rating of a twin wins
+    assert history.liked == {2}  # 1 was rated, so the liked group's weak positive gives way
+    assert history.rows.tolist() == [catalog.row(m) for m in (2, 1, 21)]
+    assert history.stars.tolist() == [LIKED_STARS, 5.0, 3.0]
+    assert not validated_history(catalog, {}) and validated_history(catalog, {}).rows.size == 0
+
+
+@pytest.mark.parametrize("ratings, message", [
+    ({1: 5.0000001}, "outside"), ({1: -0.5}, "outside"), ({"x": 4.0}, "unknown movie id"),
+    ({1: None}, "not a number"), ({2**70: 4.0}, "unknown movie id"),
+])
+def test_validated_history_names_the_bad_entry(movielens, ratings, message) -> None:  # noqa: F811
+    with pytest.raises(ValueError, match=message):
+        validated_history(Catalog(movielens.movies, movielens.merged_ids), ratings)
