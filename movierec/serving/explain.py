@@ -60,15 +60,18 @@ class Explainer:
         liked onboarding group, not a rating, are named as such."""
         if not len(candidate_rows) or not history:
             return ["matches your taste overall"] * len(candidate_rows)
-        pull = self.similarity_matrix(np.asarray(candidate_rows), history.rows) * (history.stars - NEUTRAL_STARS)
+        stars = history.stars
+        pull = self.similarity_matrix(np.asarray(candidate_rows), history.rows) * (stars - NEUTRAL_STARS)
+        strongest = pull.argmax(axis=1)
         lines = []
-        for best, positive in zip(pull.argmax(axis=1).tolist(), (pull.max(axis=1) > 0).tolist()):
+        for row, star, positive in zip(history.rows[strongest].tolist(), stars[strongest].tolist(),
+                                       (pull.max(axis=1) > 0).tolist()):
             if not positive:
                 lines.append("matches your taste overall")
                 continue
-            movie = self._catalog.movie_at(int(history.rows[best]))
+            movie = self._catalog.movie_at(row)
             if movie.movie_id in history.liked:
                 lines.append(f"because you liked the group with {movie.display_title}")
             else:
-                lines.append(f"because you rated {movie.display_title} {format_stars(float(history.stars[best]))}")
+                lines.append(f"because you rated {movie.display_title} {format_stars(star)}")
         return lines
