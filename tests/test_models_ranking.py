@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import numpy as np
 import pytest
 
 from movierec.data import schema
+from movierec.models import registry
 from movierec.models.base import Persistable, RatingPredictor, UserQuery
 from movierec.models.ranking import HistoryRanking, HistoryRankingConfig
 from tests.models_synthetic import group_history, synthetic_movielens
@@ -82,3 +85,9 @@ def test_save_load_gives_identical_predictions(trained: HistoryRanking, tmp_path
     movie_ids = [[1, 2, 39], [5]]
     for a, b in zip(loaded.predict_ratings(queries, movie_ids), trained.predict_ratings(queries, movie_ids)):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
+def test_known_users_row_differs_from_the_served_row_only_in_user_id_dropout() -> None:
+    served, known = (asdict(registry.spec(name).build_config()) for name in ("ranking", "ranking_known_users"))
+    assert served["user_id_dropout"] > 0 and known["user_id_dropout"] == 0
+    assert {key for key in served if served[key] != known[key]} == {"user_id_dropout"}
