@@ -95,6 +95,8 @@ MODELS: dict[str, ModelSpec] = {
                                  settings={"rating_weight": 1.0, "retrieval_weight": 1.0}, quick=_QUICK_HISTORY),
     # The served pipeline with the ranking model's stars blended into the order, to measure whether the
     # blend beats plain retrieval order (the served default, rating_weight=0, equals the "retrieval" row).
+    # Where a protocol also has the "retrieval" and "ranking" rows, it is measured on their fitted models
+    # (evaluation.queries.fitted_models), not trained again.
     "two_stage_blend": ModelSpec("movierec.models.two_stage:TwoStageModel", "movierec.models.two_stage:TwoStageConfig",
                                  settings={"rating_weight": 0.5}, quick={"quick": True}),
 }
