@@ -89,3 +89,17 @@ class GlobalMean:
 
     def predict_ratings(self, queries: Sequence[UserQuery], movie_ids: Sequence[Sequence[int]]) -> list[np.ndarray]:
         return [np.full(len(ids), self._mean, dtype=np.float32) for ids in movie_ids]
+
+
+class CountingOracle(GroupOracle):
+    """GroupOracle that keeps the training frames it was fitted on, to show what a protocol trains."""
+
+    name = "counting_oracle"
+
+    def __init__(self, config: PlantedConfig | None = None) -> None:
+        super().__init__(config)
+        self.fitted_on: list[pd.DataFrame] = []
+
+    def fit(self, train: pd.DataFrame, movies: pd.DataFrame) -> None:
+        self.fitted_on.append(train)
+        super().fit(train, movies)

@@ -46,6 +46,19 @@ def test_rating_specialised_weights_still_learn_ratings() -> None:
     assert 0.5 <= stars.min() and stars.max() <= 5.0 and stars[0] - stars[1] > 1.0
 
 
+def test_retrieval_specialised_weights_skip_the_rating_head_yet_rate_and_round_trip(tmp_path) -> None:
+    """(0, 1) is the retrieval-specialised row: no step computes the rating head, it still answers."""
+    ratings, movies = synthetic_movielens()
+    model = HistoryMultitask(MultitaskConfig(**{**TINY.__dict__, "rating_weight": 0.0}))
+    model.fit(ratings, movies)
+    queries = [UserQuery(history=group_history(0))]
+    assert own_group_share(model.score_items(queries)[0], model.movie_ids, queries[0].history, 0) >= 0.8
+    model.save(tmp_path / "retrieval_only")
+    loaded = HistoryMultitask.load(tmp_path / "retrieval_only")
+    np.testing.assert_allclose(loaded.predict_ratings(queries, [[3, 33]])[0],
+                               model.predict_ratings(queries, [[3, 33]])[0], rtol=1e-5, atol=1e-5)
+
+
 def test_save_load_gives_identical_outputs(joint: HistoryMultitask, tmp_path) -> None:
     joint.save(tmp_path / "multitask")
     loaded = HistoryMultitask.load(tmp_path / "multitask")

@@ -4,10 +4,13 @@ import pytest
 
 from movierec.data.loaders import load_movielens
 from movierec.evaluation.protocols import new_users_protocol, tfrs_protocol, top_n_protocol
+from movierec.evaluation.queries import fitted_models
+from movierec.models import registry
 from movierec.models.bias import BiasModel
 from movierec.models.ease import EaseModel
 from movierec.models.popularity import PopularityModel
-from tests.planted import GlobalMean, GroupOracle, RandomScorer, planted_ratings
+from movierec.models.two_stage import TwoStageConfig, TwoStageModel
+from tests.planted import CountingOracle, GlobalMean, GroupOracle, RandomScorer, planted_ratings
 
 MODELS = {"oracle": GroupOracle, "random": RandomScorer}
 
@@ -88,6 +91,40 @@ def test_a_model_without_either_role_is_refused(planted) -> None:
     ratings, movies = planted
     with pytest.raises(ValueError, match="neither an ItemScorer nor a RatingPredictor"):
         top_n_protocol(ratings, movies, {"nothing": object})
+
+
+def pipeline() -> TwoStageModel:
+    return TwoStageModel(TwoStageConfig(retrieval="oracle", ranking="bias", rating_weight=0.5))
+
+
+@pytest.fixture
+def oracle_registered(monkeypatch):
+    monkeypatch.setitem(registry.MODELS, "oracle",
+                        registry.ModelSpec("tests.planted:CountingOracle", "tests.planted:PlantedConfig"))
+
+
+def test_a_pipeline_is_measured_on_the_models_fitted_for_its_stages_rows(planted, oracle_registered) -> None:
+    ratings, movies = planted
+    # the pipeline comes first: its stages are fitted for it, then their own rows reuse them
+    fitted = {name: (model, timing) for name, model, timing in
+              fitted_models({"pipeline": pipeline, "oracle": CountingOracle, "bias": BiasModel}, ratings, movies)}
+    (two_stage, timing), (oracle, oracle_timing), (bias, bias_timing) = fitted.values()
+    assert two_stage.retrieval is oracle and two_stage.ranking is bias
+    assert len(oracle.fitted_on) == 1 and oracle.fitted_on[0] is ratings
+    reused = oracle_timing["train_seconds"] + bias_timing["train_seconds"]
+    assert timing["reused_train_seconds"] == reused and timing["train_seconds"] >= reused
+    assert "reused_train_seconds" not in oracle_timing
+
+
+def test_a_pipeline_trains_the_stages_that_have_no_row(planted, oracle_registered) -> None:
+    ratings, movies = planted
+    rows = top_n_protocol(ratings, movies, {"oracle": CountingOracle, "bias": BiasModel, "pipeline": pipeline})
+    assert set(rows) == {"oracle", "pipeline"}  # bias has no top-n row: the pipeline fits its own
+    assert rows["pipeline"]["reused_train_seconds"] == rows["oracle"]["train_seconds"]
+    alone = new_users_protocol(ratings, movies, {"pipeline": pipeline})["pipeline"]
+    together = new_users_protocol(ratings, movies, {"oracle": CountingOracle, "pipeline": pipeline})["pipeline"]
+    assert "reused_train_seconds" not in alone and "reused_train_seconds" in together
+    assert alone["ndcg_at_10_h10"] == together["ndcg_at_10_h10"]
 
 
 @pytest.mark.realdata

@@ -43,3 +43,24 @@ def test_run_report_writes_json_markdown_and_plots(tmp_path, monkeypatch) -> Non
     verdicts = {v["metric"]: v for v in stored["targets"] if v["protocol"] == "top_n"}
     assert verdicts["ndcg_at_10"]["best_model"] == "random" and verdicts["ndcg_at_10"]["met"] is False
     assert "**missed**" in markdown
+
+
+def test_a_pipeline_row_reuses_its_stages_rows_and_also_runs_alone(tmp_path, monkeypatch) -> None:
+    ratings, movies = planted_ratings()
+    monkeypatch.setitem(registry.MODELS, "oracle",
+                        registry.ModelSpec("tests.planted:CountingOracle", "tests.planted:PlantedConfig"))
+    # as two_stage_blend is registered: its stages take the report's quick settings too
+    monkeypatch.setitem(registry.MODELS, "pipeline", registry.ModelSpec(
+        "movierec.models.two_stage:TwoStageModel", "movierec.models.two_stage:TwoStageConfig",
+        settings={"retrieval": "oracle", "ranking": "bias", "rating_weight": 0.5}, quick={"quick": True}))
+    movielens = SimpleNamespace(release="planted", ratings=ratings, movies=movies)
+
+    together = run_report(movielens, ["oracle", "bias", "pipeline"], tmp_path / "together", quick=True)
+    alone = run_report(movielens, ["pipeline"], tmp_path / "alone", quick=True)
+
+    for protocol in ("tfrs", "top_n", "new_users"):
+        assert together[protocol]["pipeline"]["reused_train_seconds"] > 0
+        assert "reused_train_seconds" not in alone[protocol]["pipeline"]
+    assert alone["new_users"]["pipeline"]["ndcg_at_10_h10"] == together["new_users"]["pipeline"]["ndcg_at_10_h10"]
+    markdown = (tmp_path / "together" / "metrics.md").read_text()
+    assert "pipeline is measured on the models fitted for its stages' rows above, not retrained" in markdown

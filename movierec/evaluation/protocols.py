@@ -6,7 +6,8 @@
    top-10 lists without the training movies).
 3. :func:`new_users_protocol` is the bot's real situation: people the models never saw give H ratings.
 
-A model factory is called once per protocol; every row records the training time in seconds.
+A model factory is called once per protocol; every row records the training time in seconds. A
+pipeline row (two-stage) is measured on the models fitted for its stages' rows in the same call.
 """
 
 from __future__ import annotations
@@ -23,9 +24,8 @@ from movierec.evaluation.metrics import (
     NO_ITEM, average_precision_at_k, ndcg_at_k, precision_at_k, recall_at_k, rmse, target_ranks, top_k_indices,
 )
 from movierec.evaluation.queries import (
-    ModelFactory, build, column_lookup, fit_timed, histories_by_user, history_mask, is_item_scorer,
-    is_rating_predictor, scored_batches,
-    user_features,
+    ModelFactory, column_lookup, fitted_models, histories_by_user, history_mask, is_item_scorer,
+    is_rating_predictor, scored_batches, user_features,
 )
 from movierec.models.base import ItemScorer, RatingPredictor, UserQuery
 
@@ -47,9 +47,8 @@ def tfrs_protocol(ratings: pd.DataFrame, movies: pd.DataFrame, models: Mapping[s
     queries = [UserQuery(history=histories.get(u, {}), user_id=int(u), features=features.get(u, {})) for u in test_users]
     targets_by_user = histories_by_user(split.test)
     results = {}
-    for name, factory in models.items():
-        model = build(factory)
-        row: dict[str, float] = {"train_seconds": fit_timed(model, split.train, movies)}
+    for name, model, timing in fitted_models(models, split.train, movies):
+        row = dict(timing)
         if is_item_scorer(model):
             row |= _factorized_top_k(model, queries, targets_by_user, ks)
         if is_rating_predictor(model):
@@ -119,12 +118,7 @@ def top_n_protocol(ratings: pd.DataFrame, movies: pd.DataFrame, models: Mapping[
     users = sorted(relevant_by_user)
     queries = [UserQuery(history=histories.get(u, {}), user_id=u, features=features.get(u, {})) for u in users]
     results = {}
-    for name, factory in models.items():
-        model = build(factory)
-        if not is_item_scorer(model):
-            logger.info("top-n protocol: %s is not an ItemScorer, no row", name)
-            continue
-        seconds = fit_timed(model, split.train, movies)
+    for name, model, timing in fitted_models(models, split.train, movies, wanted=is_item_scorer):
         sums = dict.fromkeys((f"precision_at_{k}", f"recall_at_{k}", f"ndcg_at_{k}", f"map_at_{k}"), 0.0)
         for user, recommended in zip(users, _top_n_movie_ids(model, queries, k)):
             relevant = relevant_by_user[user].keys()
@@ -132,7 +126,7 @@ def top_n_protocol(ratings: pd.DataFrame, movies: pd.DataFrame, models: Mapping[
             sums[f"recall_at_{k}"] += recall_at_k(recommended, relevant, k)
             sums[f"ndcg_at_{k}"] += ndcg_at_k(recommended, relevant, k)
             sums[f"map_at_{k}"] += average_precision_at_k(recommended, relevant, k)
-        results[name] = {"train_seconds": seconds, "users": len(users)} | {m: v / len(users) for m, v in sums.items()}
+        results[name] = timing | {"users": len(users)} | {m: v / len(users) for m, v in sums.items()}
         logger.info("top-n protocol, %s: %s", name, results[name])
     return results
 
@@ -166,9 +160,8 @@ def new_users_protocol(ratings: pd.DataFrame, movies: pd.DataFrame, models: Mapp
     for h, (queries, _, skipped) in cases.items():
         logger.info("new-users protocol, H=%d: %d users, %d skipped with <= %d ratings", h, len(queries), skipped, h)
     results = {}
-    for name, factory in models.items():
-        model = build(factory)
-        row: dict[str, float] = {"train_seconds": fit_timed(model, split.train, movies)}
+    for name, model, timing in fitted_models(models, split.train, movies):
+        row = dict(timing)
         for h, (queries, tests, skipped) in cases.items():
             row[f"users_h{h}"], row[f"skipped_users_h{h}"] = len(queries), skipped
             if not queries:

@@ -6,6 +6,7 @@ and the three cannot drift apart in how they build a user's history or time a fi
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -15,6 +16,8 @@ import pandas as pd
 
 from movierec.data import schema
 from movierec.models.base import ItemScorer, UserQuery
+
+logger = logging.getLogger(__name__)
 
 ModelFactory = Callable[[], Any]
 """Builds a fresh, untrained model; protocols train one per split."""
@@ -72,6 +75,42 @@ def fit_timed(model: Any, train: pd.DataFrame, movies: pd.DataFrame) -> float:
     started = time.perf_counter()
     model.fit(train, movies)
     return time.perf_counter() - started
+
+
+def fitted_models(models: Mapping[str, ModelFactory], train: pd.DataFrame, movies: pd.DataFrame, *,
+                  wanted: Callable[[Any], bool] = lambda model: True) -> Iterator[tuple[str, Any, dict[str, float]]]:
+    """(name, model fitted on ``train``, its timing) for each model ``wanted`` accepts, in order.
+
+    A pipeline (a model with ``stage_names``, role -> registry name) is handed the fitted models of
+    the rows here with those names instead of training its stages again, so it is measured on exactly
+    the models its parts were. Its timing: ``train_seconds``, its stages' fits included, and
+    ``reused_train_seconds``, the part the rows it reused had already spent. Stages with no row here
+    it trains itself."""
+    built: dict[str, Any] = {}
+    timings: dict[str, dict[str, float]] = {}
+
+    def model_of(name: str) -> Any:
+        if name not in built:
+            built[name] = build(models[name])
+        return built[name]
+
+    def fit(name: str) -> dict[str, float]:
+        if name not in timings:
+            model, reused = model_of(name), 0.0
+            for role, stage in getattr(model, "stage_names", {}).items():
+                if stage in models and wanted(model_of(stage)):
+                    reused += fit(stage)["train_seconds"]
+                    model.use_fitted_stage(role, built[stage])
+            timings[name] = {"train_seconds": reused + fit_timed(model, train, movies)}
+            if reused:
+                timings[name]["reused_train_seconds"] = reused
+        return timings[name]
+
+    for name in models:
+        if wanted(model_of(name)):
+            yield name, built[name], fit(name)
+        else:
+            logger.info("%s plays no role this protocol judges: no row", name)
 
 
 def column_lookup(movie_ids: np.ndarray) -> dict[int, int]:

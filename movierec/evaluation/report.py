@@ -74,13 +74,14 @@ def run_report(movielens: Any, models: Sequence[str] | None, out_dir: Path, *, q
     factories = {name: registry.spec(name).factory(quick=quick) for name in model_names}
     out_dir.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, dict[str, float]]] = {protocol: {} for protocol in PROTOCOLS}
-    cells = [(protocol, name) for protocol in PROTOCOLS for name in model_names]
-    cells += [("tfrs", name) for name in names if name in registry.EXTRA_REPORTS]  # their rows are RMSE rows
-    for protocol, name in tqdm(cells, desc="report (protocol, model)", unit="cell"):
-        if name in factories:
-            results[protocol] |= PROTOCOL_FUNCTIONS[protocol](ratings, movies, {name: factories[name]}, seed=seed)
+    # every model of a protocol in one call: one split, whose fitted models a pipeline row reuses
+    steps = [(protocol, None) for protocol in PROTOCOLS if factories]
+    steps += [("tfrs", name) for name in names if name in registry.EXTRA_REPORTS]  # their rows are RMSE rows
+    for protocol, extra in tqdm(steps, desc="report (protocol, extra rows)", unit="step"):
+        if extra is None:
+            results[protocol] |= PROTOCOL_FUNCTIONS[protocol](ratings, movies, factories, seed=seed)
         else:
-            results[protocol] |= _extra_rows(name, ratings, movies, out_dir, quick, seed)
+            results[protocol] |= _extra_rows(extra, ratings, movies, out_dir, quick, seed)
 
     baselines = {name for name in model_names if registry.spec(name).baseline}
     plots = [path for protocol in PROTOCOLS

@@ -103,6 +103,13 @@ def loss_sentences(protocol: str, rows: Rows, baselines: set[str]) -> list[str]:
     return sentences
 
 
+def reuse_sentences(rows: Rows) -> list[str]:
+    """One sentence per pipeline row measured on models fitted for other rows of the same table."""
+    return [f"{name} is measured on the models fitted for its stages' rows above, not retrained: "
+            f"{row['reused_train_seconds']:.1f} of its {row['train_seconds']:.1f} train_seconds are theirs."
+            for name, row in rows.items() if row.get("reused_train_seconds")]
+
+
 def render_markdown(results: Mapping[str, Rows], metadata: Mapping[str, Any], baselines: set[str],
                     plots: Sequence[str]) -> str:
     """The whole ``metrics.md``."""
@@ -124,9 +131,9 @@ def render_markdown(results: Mapping[str, Rows], metadata: Mapping[str, Any], ba
                       f" ({int(first['skipped_' + key])} skipped, fewer than H+1 ratings)"
                       for key in first if key.startswith("users_h")]
             lines += ["", "Users evaluated — " + "; ".join(counts) + "."]
-        losses = loss_sentences(protocol, rows, baselines)
-        if losses:
-            lines += [""] + [f"- {sentence}" for sentence in losses]
+        notes = reuse_sentences(rows) + loss_sentences(protocol, rows, baselines)
+        if notes:
+            lines += [""] + [f"- {sentence}" for sentence in notes]
     if plots:
         lines += ["", "## Plots", ""] + [f"![{plot}]({plot})" for plot in plots]
     return "\n".join(lines) + "\n"

@@ -50,6 +50,9 @@ class _MultitaskNet(_HistoryTwoTower):
         self.rating_head = dense_stack(config.rating_units, 1, config.dropout, "rating_head")
         self.rating_task = tfrs.tasks.Ranking(loss=tf.keras.losses.MeanSquaredError(),
                                               metrics=[tf.keras.metrics.RootMeanSquaredError()])
+        if not config.rating_weight:  # no training step calls the head (see compute_loss); Keras must still see it
+            self.rating_head.build((None, 2 * config.embedding_dim + 2))  # [query + 1, movie vector, movie bias]
+            self.rating_head.trainable = False
 
     def predict_stars(self, features: dict[str, tf.Tensor], queries: tf.Tensor | None = None,
                       training: bool = False) -> tf.Tensor:
@@ -62,12 +65,17 @@ class _MultitaskNet(_HistoryTwoTower):
 
     def compute_loss(self, features: dict[str, tf.Tensor], training: bool = False) -> tf.Tensor:
         queries = self.query(features, training=training)
-        rating_loss = self.rating_task(labels=features["target_rating"],
-                                       predictions=self.predict_stars(features, queries, training=training))
-        # the retrieval task sums over rows while the rating task averages: scale to a per-row mean
-        rows = tf.cast(tf.shape(features["target_movie"])[0], tf.float32)
-        retrieval_loss = self.retrieval_loss(features, queries) / rows
-        return self.config.rating_weight * rating_loss + self.config.retrieval_weight * retrieval_loss
+        # A task weighted 0 is not computed: its gradient would be 0, and each costs about half a step
+        # (the full-catalog softmax; the rating head on every target).
+        loss = tf.constant(0.0)
+        if self.config.rating_weight:
+            stars = self.predict_stars(features, queries, training=training)
+            loss += self.config.rating_weight * self.rating_task(labels=features["target_rating"], predictions=stars)
+        if self.config.retrieval_weight:
+            # the retrieval task sums over rows while the rating task averages: scale to a per-row mean
+            rows = tf.cast(tf.shape(features["target_movie"])[0], tf.float32)
+            loss += self.config.retrieval_weight * self.retrieval_loss(features, queries) / rows
+        return loss
 
 
 class HistoryMultitask(HistoryRetrieval):
