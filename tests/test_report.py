@@ -63,4 +63,4 @@ def test_a_pipeline_row_reuses_its_stages_rows_and_also_runs_alone(tmp_path, mon
         assert "reused_train_seconds" not in alone[protocol]["pipeline"]
     assert alone["new_users"]["pipeline"]["ndcg_at_10_h10"] == together["new_users"]["pipeline"]["ndcg_at_10_h10"]
     markdown = (tmp_path / "together" / "metrics.md").read_text()
-    assert "pipeline is measured on the models fitted for its stages' rows above, not retrained" in markdown
+    assert "pipeline reuses models fitted for other rows of this table as its stages" in markdown

@@ -105,7 +105,7 @@ def loss_sentences(protocol: str, rows: Rows, baselines: set[str]) -> list[str]:
 
 def reuse_sentences(rows: Rows) -> list[str]:
     """One sentence per pipeline row measured on models fitted for other rows of the same table."""
-    return [f"{name} is measured on the models fitted for its stages' rows above, not retrained: "
+    return [f"{name} reuses models fitted for other rows of this table as its stages instead of training them again: "
             f"{row['reused_train_seconds']:.1f} of its {row['train_seconds']:.1f} train_seconds are theirs."
             for name, row in rows.items() if row.get("reused_train_seconds")]
 

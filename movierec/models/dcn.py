@@ -129,11 +129,8 @@ class DcnModel:
         self._net = _DcnNet({n: len(v) for n, v in self.vocabularies.items()}, config)
         self._net.compile(optimizer=tf.keras.optimizers.Adam(config.learning_rate))
         examples = {**self._encode(frame), "rating": frame[schema.USER_RATING].to_numpy(np.float32)}
-        dataset = (tf.data.Dataset.from_tensor_slices(examples)
-                   .shuffle(len(frame), seed=config.seed, reshuffle_each_iteration=True).batch(config.batch_size))
-        callbacks = [tf.keras.callbacks.TensorBoard(config.tensorboard_dir)] if config.tensorboard_dir else []
-        result = self._net.fit(dataset, epochs=config.epochs, callbacks=callbacks, verbose=config.verbose)
-        self.history = {k: [float(x) for x in v] for k, v in result.history.items()}
+        self.history = training.fit_examples(self._net, examples, batch_size=config.batch_size, epochs=config.epochs,
+                                             tensorboard_dir=config.tensorboard_dir, verbose=config.verbose)
 
     def predict_frame(self, frame: pd.DataFrame) -> np.ndarray:
         """Predicted stars for each row of a ratings-like frame (user and movie columns)."""

@@ -84,12 +84,8 @@ class IdRetrieval:
         self._net.compile(optimizer=tf.keras.optimizers.Adagrad(config.learning_rate))
         examples = {"user": self._user_index(train[schema.USER_ID].to_numpy()),
                     "movie": self._vocabulary.indices(train[schema.MOVIE_ID].to_numpy())}
-        dataset = (tf.data.Dataset.from_tensor_slices(examples)
-                   .shuffle(len(train), seed=config.seed, reshuffle_each_iteration=True)
-                   .batch(config.batch_size))
-        callbacks = [tf.keras.callbacks.TensorBoard(config.tensorboard_dir)] if config.tensorboard_dir else []
-        result = self._net.fit(dataset, epochs=config.epochs, callbacks=callbacks, verbose=config.verbose)
-        self.history = {k: [float(x) for x in v] for k, v in result.history.items()}
+        self.history = training.fit_examples(self._net, examples, batch_size=config.batch_size, epochs=config.epochs,
+                                             tensorboard_dir=config.tensorboard_dir, verbose=config.verbose)
 
     def score_items(self, queries: Sequence[UserQuery]) -> np.ndarray:
         self._require_trained()

@@ -65,8 +65,8 @@ class _MultitaskNet(_HistoryTwoTower):
 
     def compute_loss(self, features: dict[str, tf.Tensor], training: bool = False) -> tf.Tensor:
         queries = self.query(features, training=training)
-        # A task weighted 0 is not computed: its gradient would be 0, and each costs about half a step
-        # (the full-catalog softmax; the rating head on every target).
+        # A task weighted 0 is not computed: its gradient would be 0, and each is a large share of a
+        # step (the full-catalog softmax about half; the rating head on every target).
         loss = tf.constant(0.0)
         if self.config.rating_weight:
             stars = self.predict_stars(features, queries, training=training)

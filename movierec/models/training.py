@@ -173,6 +173,19 @@ def fit(net: tf.keras.Model, dataset: tf.data.Dataset, *, steps_per_epoch: int, 
     return {k: [float(x) for x in v] for k, v in result.history.items()}
 
 
+def fit_examples(net: tf.keras.Model, examples: dict[str, np.ndarray], *, batch_size: int, epochs: int,
+                 tensorboard_dir: str | None, verbose: int) -> dict[str, list[float]]:
+    """Keras fit on in-memory examples (one array per feature), reshuffled every epoch, with optional
+    TensorBoard; returns per-epoch logs.
+
+    Keras shuffles an index vector and gathers whole batches; a ``tf.data`` shuffle of the examples
+    one at a time took about as long as training on them (DCN on ML-100k: ~0.8 s of a ~1.2 s epoch)."""
+    callbacks = [tf.keras.callbacks.TensorBoard(log_dir=tensorboard_dir)] if tensorboard_dir else []
+    result = net.fit(examples, batch_size=batch_size, shuffle=True, epochs=epochs, callbacks=callbacks,
+                     verbose=verbose)
+    return {k: [float(x) for x in v] for k, v in result.history.items()}
+
+
 def write_config(folder: Path, kind: str, config: Any, state: dict[str, Any]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     payload = {"kind": kind, "config": dataclasses.asdict(config), "state": state}
