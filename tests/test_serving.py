@@ -88,7 +88,8 @@ def test_rated_excluded_and_merged_duplicates_never_come_back(trained):
 
 def test_catalog_looks_up_many_ids_at_once(movielens):
     catalog = Catalog(movielens.movies, movielens.merged_ids)
-    assert catalog.canonical_ids(np.array([1, 22, 21, 99999])).tolist() == [1, 21, 21, -1]  # 22 merged into 21
+    rows = catalog.canonical_rows(np.array([1, 22, 21, 99999]))
+    assert rows.tolist() == [catalog.row(1), catalog.row(21), catalog.row(21), -1]  # 22 merged into 21
     assert catalog.rows([21, 1]).tolist() == [catalog.row(21), catalog.row(1)]
     with pytest.raises(KeyError, match="99999"):
         catalog.rows([1, 99999])

@@ -77,11 +77,6 @@ class Catalog:
         """Rows of dataset ids at once (a merged duplicate -> its canonical movie's row); -1 where unknown."""
         return self._canonical_index.positions(movie_ids).astype(np.intp) - 1
 
-    def canonical_ids(self, movie_ids: np.ndarray) -> np.ndarray:
-        """:meth:`canonical_movie_id` for an array of ids at once; -1 where an id is unknown."""
-        rows = self.canonical_rows(movie_ids)
-        return np.where(rows >= 0, self.movie_ids[rows], -1)
-
     def rows(self, movie_ids: Iterable[int]) -> np.ndarray:
         """Row indices of canonical movie ids; KeyError naming the first unknown one."""
         ids = movie_ids if isinstance(movie_ids, np.ndarray) else np.fromiter(movie_ids, dtype=np.int64)
