@@ -20,6 +20,8 @@ from movierec.serving.catalog import Catalog
 LIKED_STARS = 3.5
 """A movie of a liked onboarding group counts as this rating: a weak positive, below a real 4 or 5."""
 _NO_IDS, _NO_ROWS, _NO_STARS = np.zeros(0, np.int64), np.zeros(0, np.intp), np.zeros(0, np.float32)
+for _empty in (_NO_IDS, _NO_ROWS, _NO_STARS):
+    _empty.setflags(write=False)  # shared by every empty history
 
 
 @dataclass(frozen=True)
