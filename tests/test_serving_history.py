@@ -1,4 +1,4 @@
-"""Serving's array lookups and history validation: the fast paths give exactly what the slow ones did."""
+"""Serving's array lookups, history validation and explanations: the fast paths give what the slow ones did."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from hypothesis import given, settings, strategies as st
 from movierec.data.lookup import IdIndex, sorted_lookup
 from movierec.models.base import RatingArrays, UserQuery
 from movierec.serving.catalog import Catalog
+from movierec.serving.explain import OVERALL_REASON, Explainer
 from movierec.serving.history import LIKED_STARS, validated_history
 from tests.test_serving import movielens  # noqa: F401  (the module fixture: a tiny release with merged twins)
 
@@ -67,3 +68,20 @@ def test_validated_history_canonicalises_and_keeps_arrays_in_step(movielens) -> 
 def test_validated_history_names_the_bad_entry(movielens, ratings, message) -> None:  # noqa: F811
     with pytest.raises(ValueError, match=message):
         validated_history(Catalog(movielens.movies, movielens.merged_ids), ratings)
+
+
+def test_reasons_name_the_liked_movie_that_pulls_hardest_and_never_a_disliked_one(movielens) -> None:  # noqa: F811
+    catalog = Catalog(movielens.movies, movielens.merged_ids)
+    rows = {m: catalog.row(m) for m in (1, 2, 3, 11, 12)}
+    embeddings = np.zeros((len(catalog), 2), np.float32)
+    embeddings[[rows[1], rows[2], rows[3]]] = [1.0, 0.0]  # action films 1-3 point one way…
+    embeddings[[rows[11], rows[12]]] = [-1.0, 0.0]  # …romance 11-12 the opposite way
+    explainer = Explainer(catalog, embeddings, np.arange(len(catalog)))
+    title = catalog.movie(1).display_title
+    # 3 is closest to 1 (liked); 12 is opposite to 11, rated ★1: a pull by hating 11, never named
+    history = validated_history(catalog, {1: 4.5, 11: 1.0})
+    assert explainer.reasons(history, np.array([rows[3], rows[12]])) == [
+        f"because you rated {title} ★4.5", OVERALL_REASON]
+    assert explainer.reasons(validated_history(catalog, {11: 2.0}), np.array([rows[3]])) == [OVERALL_REASON]
+    seeded = validated_history(catalog, {}, liked=[1])
+    assert explainer.reasons(seeded, np.array([rows[2]])) == [f"because you liked the group with {title}"]

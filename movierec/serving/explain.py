@@ -1,7 +1,8 @@
 """Why a movie was picked, and which movies are alike, from the retrieval model's movie embeddings.
 
 A pick's reason names the rated movie that pulls hardest towards it: cosine similarity in the model's
-embedding space, weighted by how much the user liked that movie (stars above 2.5 pull, below push).
+embedding space, weighted by how much the user liked that movie (stars above 2.5 pull; a disliked
+movie is never named).
 Without a trained model, genre overlap stands in for the embedding similarity.
 """
 
@@ -9,10 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from movierec.data import schema
 from movierec.serving.catalog import Catalog
 from movierec.serving.history import RatedHistory
 
 NEUTRAL_STARS = 2.5
+OVERALL_REASON = "matches your taste overall"
 
 
 def format_stars(stars: float) -> str:
@@ -25,6 +28,8 @@ class Explainer:
 
     def __init__(self, catalog: Catalog, embeddings: np.ndarray | None, embedding_rows: np.ndarray | None) -> None:
         self._catalog = catalog
+        # by row: every pick's reason names a movie, and a MovieInfo per name costs more than the rest
+        self._titles = catalog.movies[schema.DISPLAY_TITLE].astype(str).tolist()
         self._unit: np.ndarray | None = None
         if embeddings is not None and embedding_rows is not None:
             unit = np.zeros((len(catalog), embeddings.shape[1]), dtype=np.float32)
@@ -57,21 +62,26 @@ class Explainer:
 
     def reasons(self, history: RatedHistory, candidate_rows: np.ndarray) -> list[str]:
         """One "because you rated …" line per candidate row; movies of the history that came from a
-        liked onboarding group, not a rating, are named as such."""
-        if not len(candidate_rows) or not history:
-            return ["matches your taste overall"] * len(candidate_rows)
+        liked onboarding group, not a rating, are named as such.
+
+        Only liked movies (stars above neutral) can be a reason: a pick far from a movie someone hated
+        is no reason to name that movie."""
         stars = history.stars
-        pull = self.similarity_matrix(np.asarray(candidate_rows), history.rows) * (stars - NEUTRAL_STARS)
+        liked = stars > NEUTRAL_STARS
+        if not len(candidate_rows) or not liked.any():
+            return [OVERALL_REASON] * len(candidate_rows)
+        liked_rows = history.rows[liked]
+        pull = self.similarity_matrix(np.asarray(candidate_rows), liked_rows) * (stars[liked] - NEUTRAL_STARS)
         strongest = pull.argmax(axis=1)
+        positive = pull[np.arange(len(strongest)), strongest] > 0
+        seeds = history.liked
         lines = []
-        for row, star, positive in zip(history.rows[strongest].tolist(), stars[strongest].tolist(),
-                                       (pull.max(axis=1) > 0).tolist()):
-            if not positive:
-                lines.append("matches your taste overall")
-                continue
-            movie = self._catalog.movie_at(row)
-            if movie.movie_id in history.liked:
-                lines.append(f"because you liked the group with {movie.display_title}")
+        for row, star, is_reason in zip(liked_rows[strongest].tolist(), stars[liked][strongest].tolist(),
+                                        positive.tolist()):
+            if not is_reason:
+                lines.append(OVERALL_REASON)
+            elif seeds and int(self._catalog.movie_ids[row]) in seeds:
+                lines.append(f"because you liked the group with {self._titles[row]}")
             else:
-                lines.append(f"because you rated {movie.display_title} {format_stars(star)}")
+                lines.append(f"because you rated {self._titles[row]} {format_stars(star)}")
         return lines

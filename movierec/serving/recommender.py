@@ -181,7 +181,7 @@ class Recommender:
         if self.ranking is None or not history:
             return [float(x) for x in self._baseline_predictions(history, canonical)]
         predicted = self.ranking.predict_ratings([UserQuery(history=history.ratings)], [canonical])[0]
-        return [float(x) for x in clip_stars(predicted)]
+        return predicted.tolist()  # RatingPredictor's stars are clipped float32s already
 
     def similar(self, movie_id: int, k: int = 10) -> list[Recommendation]:
         """Movies most like ``movie_id`` (by the model's movie embeddings, or by genre without a model)."""
@@ -251,7 +251,7 @@ class Recommender:
         """The ranking model's stars for these catalog rows, or None without a ranking model."""
         if self.ranking is None:
             return None
-        return clip_stars(self.ranking.predict_ratings([query], [self._catalog.movie_ids[rows]])[0])
+        return self.ranking.predict_ratings([query], [self._catalog.movie_ids[rows]])[0]
 
     def _baseline_predictions(self, history: RatedHistory, movie_ids: Sequence[int]) -> np.ndarray:
         """Bayesian movie mean shifted by how the user rates compared with those movies' means."""
