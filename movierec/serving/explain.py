@@ -45,20 +45,21 @@ class Explainer:
     def similarity_matrix(self, rows_a: np.ndarray, rows_b: np.ndarray) -> np.ndarray:
         """Similarity in [-1, 1] (embeddings) or [0, 1] (genres) between two sets of catalog rows."""
         if self._unit is not None:
-            return self._unit[rows_a] @ self._unit[rows_b].T
+            # OpenBLAS multiplies a tall matrix by a small contiguous one ~3x faster than the small one by
+            # a tall transposed one (4 against 12 µs for 10 picks x 150 rated movies)
+            return (self._unit[rows_b] @ np.ascontiguousarray(self._unit[rows_a].T)).T
         sets = self._catalog.genre_sets
         return np.array([[len(sets[a] & sets[b]) / max(1, len(sets[a] | sets[b])) for b in rows_b] for a in rows_a],
                         dtype=np.float32)
 
     def similarity_to(self, movie_id: int) -> np.ndarray:
         """float64 similarity of every catalog movie to ``movie_id``; popularity breaks genre ties."""
-        anchor = np.array([self._catalog.row(movie_id)])
-        everything = np.arange(len(self._catalog))
-        scores = self.similarity_matrix(anchor, everything)[0].astype(np.float64)
-        if self._unit is None:
-            counts = self._catalog.movies["rating_count"].to_numpy(dtype=np.float64)
-            scores += 1e-3 * np.log1p(counts) / max(1.0, np.log1p(counts.max()))
-        return scores
+        anchor = self._catalog.row(movie_id)
+        if self._unit is not None:
+            return (self._unit @ self._unit[anchor]).astype(np.float64)
+        scores = self.similarity_matrix(np.array([anchor]), np.arange(len(self._catalog)))[0].astype(np.float64)
+        counts = self._catalog.movies["rating_count"].to_numpy(dtype=np.float64)
+        return scores + 1e-3 * np.log1p(counts) / max(1.0, np.log1p(counts.max()))
 
     def reasons(self, history: RatedHistory, candidate_rows: np.ndarray) -> list[str]:
         """One "because you rated …" line per candidate row; movies of the history that came from a
