@@ -108,14 +108,14 @@ class MovieVocabulary:
                        int(data["title_buckets"]))
 
 
-_NO_DEMOGRAPHICS = np.zeros(3, dtype=np.int32)
-_NO_DEMOGRAPHICS.setflags(write=False)  # shared by every query without features
+NO_DEMOGRAPHICS = np.zeros(3, dtype=np.int32)
+NO_DEMOGRAPHICS.setflags(write=False)  # shared by every query without features
 
 
 def demographic_indices(features: Mapping[str, Any]) -> np.ndarray:
     """[gender, age bucket, occupation] indices for one user; 0 wherever the value is unknown."""
     if not features:  # every bot user: skip the lookups
-        return _NO_DEMOGRAPHICS
+        return NO_DEMOGRAPHICS
     gender = features.get(schema.USER_GENDER)
     age = features.get(schema.BUCKETIZED_USER_AGE)
     occupation = features.get(schema.USER_OCCUPATION_LABEL)

@@ -280,6 +280,6 @@ class Recommender:
 
 def _top_rows(scores: np.ndarray, k: int) -> np.ndarray:
     """Indices of the ``k`` highest finite scores, best first."""
-    top = np.argpartition(-scores, k - 1)[:k] if k < scores.size else np.arange(scores.size)
+    top = np.argpartition(scores, scores.size - k)[scores.size - k:] if k < scores.size else np.arange(scores.size)
     top = top[np.argsort(-scores[top], kind="stable")]
     return top[np.isfinite(scores[top])]
