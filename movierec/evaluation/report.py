@@ -84,6 +84,7 @@ def run_report(movielens: Any, models: Sequence[str] | None, out_dir: Path, *, q
             results[protocol] |= _extra_rows(extra, ratings, movies, out_dir, quick, seed)
 
     baselines = {name for name in model_names if registry.spec(name).baseline}
+    hybrids = {name for name in model_names if registry.spec(name).hybrid}
     plots = [path for protocol in PROTOCOLS
              if (path := comparison_plot(protocol, results[protocol], baselines, out_dir)) is not None]
     plot_names = sorted({p.name for p in plots} | {p.name for p in out_dir.glob("*.png")})
@@ -93,15 +94,16 @@ def run_report(movielens: Any, models: Sequence[str] | None, out_dir: Path, *, q
         "seeds": {protocol: seed for protocol in PROTOCOLS},
         "configs": {name: dataclasses.asdict(registry.spec(name).build_config(quick=quick)) for name in model_names},
         "baselines": sorted(baselines),
+        "hybrids": sorted(hybrids),
         "cpu_cores": os.cpu_count(),
         "git_commit": _git_commit(),
         "quick": quick,
         "total_seconds": time.perf_counter() - started,
         "plots": plot_names,
     }
-    report = {**results, "targets": target_verdicts(results, baselines), "metadata": metadata}
+    report = {**results, "targets": target_verdicts(results, baselines, hybrids), "metadata": metadata}
     (out_dir / "metrics.json").write_text(json.dumps(report, indent=2, default=_json_value), encoding="utf-8")
-    (out_dir / "metrics.md").write_text(render_markdown(results, metadata, baselines, plot_names), encoding="utf-8")
+    (out_dir / "metrics.md").write_text(render_markdown(results, metadata, baselines, plot_names, hybrids), encoding="utf-8")
     logger.info("metrics report written to %s in %.0f s", out_dir, metadata["total_seconds"])
     return report
 

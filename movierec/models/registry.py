@@ -40,6 +40,8 @@ class ModelSpec:
     """Further overrides for ``quick`` runs (tests, smoke runs)."""
     baseline: bool = False
     """True for the reference models the report compares the TFRS models against."""
+    hybrid: bool = False
+    """True for a TFRS model blended with a baseline: the report's targets also name the best model without."""
 
     def build_config(self, *, quick: bool = False, **overrides: Any) -> Any:
         """The config dataclass with settings, quick settings (when asked) and ``overrides`` applied."""
@@ -122,6 +124,15 @@ MODELS: dict[str, ModelSpec] = {
     # (evaluation.queries.fitted_models), not trained again.
     "two_stage_blend": ModelSpec("movierec.models.two_stage:TwoStageModel", "movierec.models.two_stage:TwoStageConfig",
                                  settings={"rating_weight": 0.5}, quick={"quick": True}),
+    # Retrieval blended with EASE (z-scores, EASE weighted ease_weight), measured on the fitted "retrieval" and
+    # EASE rows of the same protocol. Weights chosen by `python -m scripts.tune_hybrid` on validation data carved
+    # from each protocol's training part (reports/tuning_hybrid.md): 0.2 with the new-users EASE for new users
+    # and with the top-n EASE for the top-n split. Report rows, not served (see movierec/models/hybrid.py).
+    "retrieval_ease_new_users": ModelSpec("movierec.models.hybrid:HybridScorer", "movierec.models.hybrid:HybridConfig",
+                                          settings={"ease": "ease_new_users", "ease_weight": 0.2},
+                                          quick={"quick": True}, hybrid=True),
+    "retrieval_ease": ModelSpec("movierec.models.hybrid:HybridScorer", "movierec.models.hybrid:HybridConfig",
+                                settings={"ease": "ease", "ease_weight": 0.2}, quick={"quick": True}, hybrid=True),
 }
 
 EXTRA_REPORTS: dict[str, str] = {

@@ -20,10 +20,12 @@ from movierec.models.base import UserQuery
 
 
 def zscore(values: np.ndarray) -> np.ndarray:
-    """(x - mean) / std, all zeros when the values are constant."""
+    """(x - mean) / std along the last axis (each row of a score matrix on its own); zeros where the
+    values are constant."""
     values = np.asarray(values, dtype=np.float64)
-    spread = values.std()
-    return (values - values.mean()) / spread if spread > 0 else np.zeros_like(values)
+    spread = values.std(axis=-1, keepdims=True)
+    centred = values - values.mean(axis=-1, keepdims=True)
+    return np.divide(centred, spread, out=np.zeros_like(values), where=spread > 0)
 
 
 def blend(retrieval_scores: np.ndarray, predicted_stars: np.ndarray | None, rating_weight: float) -> np.ndarray:
