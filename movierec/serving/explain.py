@@ -8,6 +8,7 @@ Without a trained model, genre overlap stands in for the embedding similarity.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from movierec.data import schema
@@ -16,6 +17,26 @@ from movierec.serving.history import RatedHistory
 
 NEUTRAL_STARS = 2.5
 OVERALL_REASON = "matches your taste overall"
+
+
+@numba.njit(cache=True, fastmath=True)
+def _strongest_pulls(unit: np.ndarray, candidate_rows: np.ndarray, rated_rows: np.ndarray,
+                     weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each candidate row: the position in ``rated_rows`` of the largest cosine x weight (the first
+    on ties, as argmax), and that value. One compiled pass: as NumPy it was a dozen calls per request."""
+    best = np.zeros(candidate_rows.shape[0], np.intp)
+    value = np.full(candidate_rows.shape[0], -np.inf, np.float32)
+    for c in range(candidate_rows.shape[0]):
+        candidate = unit[candidate_rows[c]]
+        for r in range(rated_rows.shape[0]):
+            rated = unit[rated_rows[r]]
+            dot = np.float32(0.0)
+            for d in range(candidate.shape[0]):
+                dot += candidate[d] * rated[d]
+            if dot * weights[r] > value[c]:
+                value[c] = dot * weights[r]
+                best[c] = r
+    return best, value
 
 
 def format_stars(stars: float) -> str:
@@ -71,14 +92,18 @@ class Explainer:
         liked = stars > NEUTRAL_STARS
         if not len(candidate_rows) or not liked.any():
             return [OVERALL_REASON] * len(candidate_rows)
-        liked_rows = history.rows[liked]
-        pull = self.similarity_matrix(np.asarray(candidate_rows), liked_rows) * (stars[liked] - NEUTRAL_STARS)
-        strongest = pull.argmax(axis=1)
-        positive = pull[np.arange(len(strongest)), strongest] > 0
+        liked_rows, liked_stars = history.rows[liked], stars[liked]
+        weights = liked_stars - np.float32(NEUTRAL_STARS)
+        if self._unit is not None:
+            strongest, pull = _strongest_pulls(self._unit, np.asarray(candidate_rows, np.intp), liked_rows, weights)
+        else:
+            pulls = self.similarity_matrix(np.asarray(candidate_rows), liked_rows) * weights
+            strongest = pulls.argmax(axis=1)
+            pull = pulls[np.arange(len(strongest)), strongest]
         seeds = history.liked
         lines = []
-        for row, star, is_reason in zip(liked_rows[strongest].tolist(), stars[liked][strongest].tolist(),
-                                        positive.tolist()):
+        for row, star, is_reason in zip(liked_rows[strongest].tolist(), liked_stars[strongest].tolist(),
+                                        (pull > 0).tolist()):
             if not is_reason:
                 lines.append(OVERALL_REASON)
             elif seeds and int(self._catalog.movie_ids[row]) in seeds:
