@@ -1,0 +1,54 @@
+"""scripts/tune_hybrid.py: a quick run on synthetic data writes a value per (EASE row, weight) and its choice."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from movierec.data import schema
+from scripts import tune_hybrid
+from tests.conftest import genre_flags, write_100k
+from tests.models_synthetic import synthetic_movielens
+
+
+def synthetic_100k(folder: Path) -> Path:
+    """The planted taste groups of models_synthetic as an ml-100k folder (whole stars)."""
+    ratings, movies = synthetic_movielens()
+    movie_columns = [schema.MOVIE_ID, schema.TITLE, schema.YEAR, schema.GENRE_NAMES]
+    items = [f"{movie}|{title}|01-Jan-{year}||http://imdb/{movie}|{genre_flags(*genres)}"
+             for movie, title, year, genres in movies[movie_columns].itertuples(index=False)]
+    users = [f"{user}|25|{'MF'[user % 2]}|technician|0000{user % 7}"
+             for user in sorted(ratings[schema.USER_ID].unique())]
+    rating_columns = [schema.USER_ID, schema.MOVIE_ID, schema.USER_RATING, schema.TIMESTAMP]
+    lines = [f"{user}\t{movie}\t{int(stars)}\t{874724710 + time}"
+             for user, movie, stars, time in ratings[rating_columns].itertuples(index=False)]
+    return write_100k(folder, items=items, users=users, ratings=lines)
+
+
+def test_quick_run_writes_a_value_per_weight_and_the_choice(tmp_path) -> None:
+    data = synthetic_100k(tmp_path / "ml-100k")
+    reports = tmp_path / "reports"
+    assert tune_hybrid.main(["--data-dir", str(data), "--quick", "--threads", "1", "--reports-dir", str(reports),
+                             "--log-level", "WARNING"]) == 0
+
+    stored = json.loads((reports / "tuning_hybrid.json").read_text())
+    weights = tune_hybrid.WEIGHTS[:2]  # quick keeps the first two
+    assert stored["metadata"]["weights"] == list(weights) and stored["metadata"]["seed"] == 42
+    markdown = (reports / "tuning_hybrid.md").read_text()
+    for protocol, metric in (("new_users", "ndcg_at_10_h10"), ("top_n", "ndcg_at_10")):
+        result = stored["protocols"][protocol]
+        assert result["metric"] == metric
+        for ease in tune_hybrid.EASE_ROWS:
+            values = result["grid"][ease]
+            assert set(values) == {f"{w:g}" for w in weights} and all(0 <= v <= 1 for v in values.values())
+            assert result["best"][ease]["value"] == max(values.values())
+            # weight 0 is the retrieval order alone: the same fitted model, the same lists
+            assert values["0"] == result["alone"]["retrieval"]
+            row = next(line for line in markdown.splitlines() if line.startswith(f"| {ease} (l2="))
+            assert len(row.strip("|").split("|")) == 1 + len(weights) + 1  # name, a value per weight, EASE alone
+        assert result["chosen"]["value"] == max(b["value"] for b in result["best"].values())
+        # the hybrids reused the parts' fitted models instead of training them again
+        assert all(result["rows"][tune_hybrid.row_name(ease, w)]["reused_train_seconds"] > 0
+                   for ease in tune_hybrid.EASE_ROWS for w in weights[1:])
+        assert f"## {protocol}: {metric}" in markdown
+    assert "test parts were never read" in markdown and "**" in markdown
