@@ -57,6 +57,8 @@ class Explainer:
             norms = np.linalg.norm(embeddings, axis=1, keepdims=True)
             unit[embedding_rows] = embeddings / np.maximum(norms, 1e-12)
             self._unit = unit
+            one_row = np.zeros(1, np.intp)  # compiled now (or read from numba's cache), not in a user's request
+            _strongest_pulls(unit, one_row, one_row, np.ones(1, np.float32))
 
     @property
     def unit_embeddings(self) -> np.ndarray | None:
