@@ -52,13 +52,8 @@ def grid_models(weights: Sequence[float], *, quick: bool, threads: int) -> dict[
     retrieval = registry.spec(RETRIEVAL).factory(quick=quick, threads=threads)
 
     def hybrid(ease: str, weight: float) -> Callable[[], HybridScorer]:
-        def build() -> HybridScorer:
-            model = HybridScorer(HybridConfig(retrieval=RETRIEVAL, ease=ease, ease_weight=weight, quick=quick))
-            # threads only says how many cores the fit may use; give the unfitted slot the retrieval row's
-            # settings so that the protocol can hand in that row's fitted model (use_fitted_stage checks them)
-            model.retrieval = retrieval()
-            return model
-        return build
+        # the protocol hands each one the fitted parts above (their threads may differ: a run-only setting)
+        return lambda: HybridScorer(HybridConfig(retrieval=RETRIEVAL, ease=ease, ease_weight=weight, quick=quick))
 
     parts = {RETRIEVAL: retrieval, **{ease: registry.spec(ease).factory() for ease in EASE_ROWS}}
     return parts | {row_name(ease, weight): hybrid(ease, weight) for ease in EASE_ROWS for weight in weights}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from types import SimpleNamespace
 
@@ -79,7 +80,7 @@ def test_handed_in_parts_are_not_trained_again_and_must_match_the_config(registe
     model.use_fitted_stage("ease", ease)
     model.fit(ratings, movies)
     assert model.ease is ease
-    with pytest.raises(ValueError, match="ease part"):
+    with pytest.raises(ValueError, match="ease stage"):
         model.use_fitted_stage("ease", EaseModel(EaseConfig(l2=11.0)))
 
 
@@ -98,3 +99,11 @@ def test_the_report_names_the_best_model_without_the_baseline_beside_a_hybrid(re
     assert rows["blend"]["reused_train_seconds"] > 0  # both parts came fitted from their own rows
     markdown = (tmp_path / "metrics.md").read_text()
     assert "best model, a TFRS + baseline hybrid, blend" in markdown and "best TFRS model alone random" in markdown
+
+
+def test_a_handed_in_part_may_differ_only_in_how_its_fit_ran(registered) -> None:
+    model = HybridScorer(HybridConfig(retrieval="retrieval", ease="ease_small", quick=True))
+    own = model.retrieval.config
+    model.use_fitted_stage("retrieval", type(model.retrieval)(dataclasses.replace(own, threads=1, verbose=1)))
+    with pytest.raises(ValueError, match="retrieval stage"):
+        model.use_fitted_stage("retrieval", type(model.retrieval)(dataclasses.replace(own, epochs=own.epochs + 1)))

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from movierec.models.base import UserQuery
+from movierec.models.stages import Stages
 
 
 def zscore(values: np.ndarray) -> np.ndarray:
@@ -52,12 +51,11 @@ class TwoStageConfig:
     """Build both stages with their tiny test settings."""
 
 
-class TwoStageModel:
+class TwoStageModel(Stages):
     """ItemScorer and RatingPredictor: the served pipeline as one model.
 
     An evaluation that has already fitted the stages' own rows on the same training data hands those
-    models in (:meth:`use_fitted_stage`), so the pipeline is measured on exactly the models its parts
-    were, and nothing is trained twice."""
+    models in (:class:`~movierec.models.stages.Stages`), so nothing is trained twice."""
 
     name = "two_stage"
 
@@ -67,23 +65,12 @@ class TwoStageModel:
         self.config = config or TwoStageConfig()
         self.retrieval = spec(self.config.retrieval).factory(quick=self.config.quick)()
         self.ranking = spec(self.config.ranking).factory(quick=self.config.quick)()
-        self._handed_in: set[str] = set()  # roles whose model came fitted through use_fitted_stage
+        super().__init__()
 
     @property
     def stage_names(self) -> dict[str, str]:
         """Role ("retrieval", "ranking") -> registry name of the model that plays it."""
         return {"retrieval": self.config.retrieval, "ranking": self.config.ranking}
-
-    def use_fitted_stage(self, role: str, model: Any) -> None:
-        """Play ``role`` with ``model``, already fitted on the data :meth:`fit` will be given; fit()
-        leaves it as it is. ``ValueError`` unless it is the model this config builds (same class and
-        config): anything else would measure a pipeline other than the configured one."""
-        own = getattr(self, role)
-        if type(model) is not type(own) or getattr(model, "config", None) != getattr(own, "config", None):
-            raise ValueError(f"a {type(model).__name__} with other settings cannot be the {role} stage "
-                             f"({self.stage_names[role]!r} as configured)")
-        setattr(self, role, model)
-        self._handed_in.add(role)
 
     @property
     def movie_ids(self) -> np.ndarray:
@@ -94,12 +81,6 @@ class TwoStageModel:
         """True when the scores already push rated movies below everything (the blend does, as served
         lists never hold them), so an evaluation must not report an "unmasked" accuracy for it."""
         return bool(self.config.rating_weight)
-
-    def fit(self, train: pd.DataFrame, movies: pd.DataFrame) -> None:
-        """Fit the stages that were not handed in already fitted."""
-        for role in self.stage_names:
-            if role not in self._handed_in:
-                getattr(self, role).fit(train, movies)
 
     def score_items(self, queries: Sequence[UserQuery]) -> np.ndarray:
         scores = np.asarray(self.retrieval.score_items(queries), dtype=np.float64)
