@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -35,7 +36,7 @@ class HybridConfig:
     ease_weight: float = 0.2
     """Weight of z(EASE) against z(retrieval); 0 gives the retrieval order."""
     quick: bool = False
-    """Build the retrieval part with its tiny test settings."""
+    """Build the parts with their tiny test settings."""
 
 
 class HybridScorer(Stages):
@@ -46,15 +47,14 @@ class HybridScorer(Stages):
 
     name = "hybrid"
 
-    def __init__(self, config: HybridConfig | None = None) -> None:
-        from movierec.models.registry import spec  # the registry lists this class: import it lazily
+    retrieval: Any
+    ease: Any
 
+    def __init__(self, config: HybridConfig | None = None) -> None:
         self.config = config or HybridConfig()
         if not self.config.ease_weight >= 0:
             raise ValueError(f"ease_weight must be a number >= 0, got {self.config.ease_weight}")
-        self.retrieval = spec(self.config.retrieval).factory(quick=self.config.quick)()
-        self.ease = spec(self.config.ease).factory()()
-        super().__init__()
+        super().__init__(quick=self.config.quick)
 
     @property
     def stage_names(self) -> dict[str, str]:

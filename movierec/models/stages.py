@@ -25,12 +25,17 @@ def learned_settings(config: Any) -> dict[str, Any] | Any:
 
 
 class Stages:
-    """Mixin: ``stage_names`` (role -> registry name) name the attributes holding the parts; the
-    class builds them unfitted in ``__init__`` and calls ``super().__init__()`` after."""
+    """Mixin: ``stage_names`` (role -> registry name) say which registered model plays each role; each
+    part lives in the attribute named by its role. A class sets its ``config`` (which ``stage_names``
+    reads), then calls ``super().__init__(quick=...)``, which builds the parts unfitted."""
 
     stage_names: dict[str, str]
 
-    def __init__(self) -> None:
+    def __init__(self, *, quick: bool = False) -> None:
+        from movierec.models.registry import spec  # the registry lists the composites: import it lazily
+
+        for role, name in self.stage_names.items():
+            setattr(self, role, spec(name).factory(quick=quick)())
         self._handed_in: set[str] = set()  # roles whose model came fitted through use_fitted_stage
 
     def use_fitted_stage(self, role: str, model: Any) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -59,13 +60,12 @@ class TwoStageModel(Stages):
 
     name = "two_stage"
 
-    def __init__(self, config: TwoStageConfig | None = None) -> None:
-        from movierec.models.registry import spec  # the registry lists this class: import it lazily
+    retrieval: Any
+    ranking: Any
 
+    def __init__(self, config: TwoStageConfig | None = None) -> None:
         self.config = config or TwoStageConfig()
-        self.retrieval = spec(self.config.retrieval).factory(quick=self.config.quick)()
-        self.ranking = spec(self.config.ranking).factory(quick=self.config.quick)()
-        super().__init__()
+        super().__init__(quick=self.config.quick)
 
     @property
     def stage_names(self) -> dict[str, str]:
