@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+
+import pytest
 from pathlib import Path
 
 from movierec.data import schema
@@ -52,3 +54,17 @@ def test_quick_run_writes_a_value_per_weight_and_the_choice(tmp_path) -> None:
                    for ease in tune_hybrid.EASE_ROWS for w in weights[1:])
         assert f"## {protocol}: {metric}" in markdown
     assert "test parts were never read" in markdown and "**" in markdown
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--protocols", "tfrs_typo"], "unknown protocols"),
+    (["--weights", "0,-0.5"], "--weights must be numbers >= 0"),
+    (["--weights", "0,nan"], "--weights must be numbers >= 0"),
+    (["--weights", "heavy"], "could not convert"),
+])
+def test_bad_arguments_exit_2_with_a_message_and_write_nothing(tmp_path, capsys, arguments, message) -> None:
+    data = synthetic_100k(tmp_path / "ml-100k")
+    reports = tmp_path / "reports"
+    assert tune_hybrid.main(["--data-dir", str(data), "--reports-dir", str(reports), "--quick", *arguments]) == 2
+    assert message in capsys.readouterr().err
+    assert not reports.exists()
