@@ -61,6 +61,7 @@ TUNING: dict[str, ProtocolTuning] = {
 
 BASELINE_GRIDS: dict[str, dict[str, tuple[Any, ...]]] = {
     "ease": {"l2": (100.0, 200.0, 400.0, 800.0, 1600.0, 3200.0, 6400.0)},
+    "ials": {"alpha": (3.0, 5.0, 7.0, 10.0, 15.0), "l2": (30.0, 40.0, 60.0, 80.0, 120.0)},
     "bias": {"user_regularization": (1.0, 2.0, 5.0, 10.0, 20.0), "item_regularization": (1.0, 2.0, 5.0, 10.0, 25.0)},
 }
 """Explicit search spaces; models not listed get :data:`AROUND_DEFAULT` steps for the fields they have."""

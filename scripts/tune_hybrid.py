@@ -1,4 +1,4 @@
-"""Tune the EASE weight of the retrieval + EASE blend on validation data carved as scripts/tune.py does.
+"""Tune the baseline weight of the retrieval + baseline blends on validation data carved as scripts/tune.py does.
 
     python -m scripts.tune_hybrid                                  # new_users and top_n, the full weight grid
     python -m scripts.tune_hybrid --protocols top_n --threads 1 --weights 0,0.2,0.5
@@ -8,18 +8,20 @@ For each protocol the protocol's own split is made with the seed and only its *t
 used: the protocol then runs inside it (:data:`scripts.tune.TUNING`, with its options), so its split
 carves the validation users or ratings out of the training data. The test set is never read.
 
-The registered "retrieval" model and the EASE rows ("ease", l2=400, and "ease_new_users", l2=3200)
-are each fitted once per protocol; every :class:`~movierec.models.hybrid.HybridScorer` of the grid
-(one per EASE row and ``ease_weight``) is handed those fitted parts by the protocol
+The registered "retrieval" model and the baseline rows (EASE: "ease", l2=400, and "ease_new_users",
+l2=3200; implicit ALS: "ials") are each fitted once per protocol; every
+:class:`~movierec.models.hybrid.HybridScorer` of the grid (one per baseline row and ``baseline_weight``)
+is handed those fitted parts by the protocol
 (:func:`movierec.evaluation.queries.fitted_models`), so scoring the grid trains nothing more.
 Weight 0 is the retrieval order alone. Writes reports/tuning_hybrid.json (every row's metrics, the best
-weight per EASE row, the choice per protocol, seeds, training seconds) and reports/tuning_hybrid.md;
-copy a choice into the registry's hybrid rows ("retrieval_ease_new_users", "retrieval_ease") to use it.
+weight per baseline row, the choice per protocol, seeds, training seconds) and reports/tuning_hybrid.md;
+copy a choice into the registry's hybrid rows ("retrieval_ease_new_users", "retrieval_ials") to use it.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -41,60 +43,72 @@ logger = logging.getLogger(__name__)
 
 RETRIEVAL = "retrieval"
 """Registry name of the retrieval part (HybridConfig's default)."""
-EASE_ROWS = ("ease", "ease_new_users")
-"""Registry names of the EASE parts tried: the top-n (l2=400) and the new-users (l2=3200) penalty."""
+BASELINE_ROWS = ("ease", "ease_new_users", "ials")
+"""Registry names of the baseline parts tried: EASE with the top-n (l2=400) and the new-users (l2=3200)
+penalty, and implicit ALS."""
 WEIGHTS = (0.0, 0.1, 0.15, 0.2, 0.25, 0.35, 0.5, 0.75, 1.0, 2.0)
 
 
 def grid_models(weights: Sequence[float], *, quick: bool, threads: int) -> dict[str, Callable[[], Any]]:
     """Factories for one protocol call: the parts under their registry names, then one hybrid per
-    (EASE row, weight) named ``"<ease row> w=<weight>"``."""
+    (baseline row, weight) named ``"<baseline row> w=<weight>"``."""
     retrieval = registry.spec(RETRIEVAL).factory(quick=quick, threads=threads)
 
-    def hybrid(ease: str, weight: float) -> Callable[[], HybridScorer]:
+    def hybrid(baseline: str, weight: float) -> Callable[[], HybridScorer]:
         # the protocol hands each one the fitted parts above (their threads may differ: a run-only setting)
-        return lambda: HybridScorer(HybridConfig(retrieval=RETRIEVAL, ease=ease, ease_weight=weight, quick=quick))
+        return lambda: HybridScorer(HybridConfig(retrieval=RETRIEVAL, baseline=baseline, baseline_weight=weight,
+                                                 quick=quick))
 
-    parts = {RETRIEVAL: retrieval, **{ease: registry.spec(ease).factory() for ease in EASE_ROWS}}
-    return parts | {row_name(ease, weight): hybrid(ease, weight) for ease in EASE_ROWS for weight in weights}
+    parts = {RETRIEVAL: retrieval, **{baseline: registry.spec(baseline).factory() for baseline in BASELINE_ROWS}}
+    return parts | {row_name(baseline, weight): hybrid(baseline, weight)
+                    for baseline in BASELINE_ROWS for weight in weights}
 
 
-def row_name(ease: str, weight: float) -> str:
-    return f"{ease} w={weight:g}"
+def row_name(baseline: str, weight: float) -> str:
+    return f"{baseline} w={weight:g}"
 
 
 def tune_protocol(protocol: str, ratings: pd.DataFrame, movies: pd.DataFrame, weights: Sequence[float], *,
                   quick: bool, seed: int, threads: int) -> dict[str, Any]:
-    """Every grid row's metrics on ``protocol``'s validation data, the best weight per EASE row and the
+    """Every grid row's metrics on ``protocol``'s validation data, the best weight per baseline row and the
     best cell overall."""
     tuning = TUNING[protocol]
     train = tuning.split(ratings, seed=seed).train  # the test part is never looked at
     rows = tuning.evaluate(train, movies, grid_models(weights, quick=quick, threads=threads), seed=seed,
                            **tuning.options)
     metric = tuning.scorer_metric
-    grid = {ease: {f"{weight:g}": rows[row_name(ease, weight)][metric] for weight in weights} for ease in EASE_ROWS}
-    best = {ease: max(({"ease_weight": float(w), "value": v} for w, v in values.items()), key=lambda b: b["value"])
-            for ease, values in grid.items()}
-    chosen_ease = max(best, key=lambda ease: best[ease]["value"])
+    grid = {baseline: {f"{weight:g}": rows[row_name(baseline, weight)][metric] for weight in weights}
+            for baseline in BASELINE_ROWS}
+    best = {baseline: max(({"baseline_weight": float(w), "value": v} for w, v in values.items()),
+                          key=lambda b: b["value"])
+            for baseline, values in grid.items()}
+    chosen = max(best, key=lambda baseline: best[baseline]["value"])
     return {"metric": metric, "training_ratings": len(train), "grid": grid,
-            "alone": {part: rows[part][metric] for part in (RETRIEVAL, *EASE_ROWS)},
-            "train_seconds": {part: rows[part]["train_seconds"] for part in (RETRIEVAL, *EASE_ROWS)},
-            "best": best, "chosen": {"ease": chosen_ease, **best[chosen_ease]}, "rows": rows}
+            "alone": {part: rows[part][metric] for part in (RETRIEVAL, *BASELINE_ROWS)},
+            "train_seconds": {part: rows[part]["train_seconds"] for part in (RETRIEVAL, *BASELINE_ROWS)},
+            "best": best, "chosen": {"baseline": chosen, **best[chosen]}, "rows": rows}
 
 
-def registry_rows(ease: str) -> dict[str, float]:
-    """Registered hybrid rows blending ``ease``, with the weight they use now."""
-    return {name: spec.settings.get("ease_weight", HybridConfig.ease_weight)
-            for name, spec in registry.MODELS.items() if spec.hybrid and spec.settings.get("ease") == ease}
+def registry_rows(baseline: str) -> dict[str, float]:
+    """Registered hybrid rows blending ``baseline``, with the weight they use now."""
+    return {name: spec.settings.get("baseline_weight", HybridConfig.baseline_weight)
+            for name, spec in registry.MODELS.items() if spec.hybrid and spec.settings.get("baseline") == baseline}
+
+
+def settings_text(config: Any) -> str:
+    """A baseline's config as ``field=value`` pairs, for the table's row labels."""
+    return ", ".join(f"{field.name}={getattr(config, field.name):g}" for field in dataclasses.fields(config)
+                     if field.name != "seed")
 
 
 def markdown(results: Mapping[str, Mapping[str, Any]], metadata: Mapping[str, Any]) -> str:
     weights = [f"{weight:g}" for weight in metadata["weights"]]
-    lines = ["# Tuning the retrieval + EASE blend", "",
-             f"{metadata['date']}: score = z(retrieval) + ease_weight * z(EASE), on validation data carved from each "
+    lines = ["# Tuning the retrieval + baseline blends", "",
+             f"{metadata['date']}: score = z(retrieval) + baseline_weight * z(baseline), on validation data carved "
+             "from each "
              f"protocol's training part (seed {metadata['seed']}; retrieval seed {metadata['retrieval_seed']}, "
              f"threads={metadata['threads']}, fitted once per protocol; quick={metadata['quick']}). Weight 0 is the "
-             "retrieval order alone; the best weight per EASE row is in bold. One retrieval fit and one split: "
+             "retrieval order alone; the best weight per baseline row is in bold. One retrieval fit and one split: "
              "differences of a few thousandths are within their noise."]
     for protocol, result in results.items():
         seconds = result["train_seconds"]
@@ -102,21 +116,21 @@ def markdown(results: Mapping[str, Mapping[str, Any]], metadata: Mapping[str, An
                   f"Training part: {result['training_ratings']} ratings; retrieval fitted in "
                   f"{seconds[RETRIEVAL]:.0f} s, "
                   f"retrieval alone {result['alone'][RETRIEVAL]:.4f}.", "",
-                  "| EASE row \\ ease_weight | " + " | ".join(weights) + " | EASE alone |",
+                  "| baseline row \\ baseline_weight | " + " | ".join(weights) + " | baseline alone |",
                   "|---|" + "---|" * (len(weights) + 1)]
-        for ease, values in result["grid"].items():
-            best = f"{result['best'][ease]['ease_weight']:g}"
+        for baseline, values in result["grid"].items():
+            best = f"{result['best'][baseline]['baseline_weight']:g}"
             cells = [f"**{values[w]:.4f}**" if w == best else f"{values[w]:.4f}" for w in weights]
-            lines.append(f"| {ease} (l2={metadata['ease_l2'][ease]:g}) | " + " | ".join(cells)
-                         + f" | {result['alone'][ease]:.4f} |")
+            lines.append(f"| {baseline} ({metadata['baseline_settings'][baseline]}) | " + " | ".join(cells)
+                         + f" | {result['alone'][baseline]:.4f} |")
     lines += ["", "## Chosen", ""]
     for protocol, result in results.items():
         chosen = result["chosen"]
-        line = (f"- {protocol}: {chosen['ease']} with ease_weight={chosen['ease_weight']:g} "
+        line = (f"- {protocol}: {chosen['baseline']} with baseline_weight={chosen['baseline_weight']:g} "
                 f"({result['metric']} {chosen['value']:.4f}), for the registry row")
-        rows = registry_rows(chosen["ease"])
+        rows = registry_rows(chosen["baseline"])
         for name, weight in rows.items():
-            here = result["grid"][chosen["ease"]].get(f"{weight:g}")
+            here = result["grid"][chosen["baseline"]].get(f"{weight:g}")
             line += f" {name}, which uses {weight:g}" + (
                 f" ({here:.4f} here, {here - chosen['value']:+.4f})" if here is not None else "")
         lines.append(line + ("" if rows else " (none registered yet)") + ".")
@@ -131,7 +145,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--protocols", default="new_users,top_n",
                         help=f"comma-separated, of {', '.join(sorted(TUNING))} (default: new_users,top_n)")
     parser.add_argument("--weights", default=",".join(f"{w:g}" for w in WEIGHTS),
-                        help="comma-separated EASE weights >= 0 (default: %(default)s)")
+                        help="comma-separated baseline weights >= 0 (default: %(default)s)")
     parser.add_argument("--threads", type=int, default=2, help="TensorFlow threads for the retrieval fit (default: 2)")
     parser.add_argument("--reports-dir", type=Path, default=Path("reports"))
     parser.add_argument("--seed", type=int, default=42)
@@ -162,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
                for protocol in protocols}
     metadata = {"date": tuned_at, "seed": args.seed, "quick": args.quick, "threads": args.threads,
                 "retrieval_seed": registry.spec(RETRIEVAL).build_config(quick=args.quick).seed,
-                "ease_l2": {ease: registry.spec(ease).build_config().l2 for ease in EASE_ROWS},
+                "baseline_settings": {baseline: settings_text(registry.spec(baseline).build_config())
+                                      for baseline in BASELINE_ROWS},
                 "weights": weights, "ratings": len(movielens.ratings)}
     args.reports_dir.mkdir(parents=True, exist_ok=True)
     (args.reports_dir / "tuning_hybrid.json").write_text(

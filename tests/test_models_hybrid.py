@@ -1,4 +1,4 @@
-"""HybridScorer: z(retrieval) + w * z(EASE), EASE's columns aligned on the retrieval part's movie ids."""
+"""HybridScorer: z(retrieval) + w * z(baseline), the baseline's columns aligned on the retrieval part's movie ids."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ QUERIES = [UserQuery(history={1: 5.0, 2: 4.0}), UserQuery(history={40: 3.0})]
 
 def fitted(name: str, weight: float) -> HybridScorer:
     ratings, movies = planted_ratings()
-    model = HybridScorer(HybridConfig(retrieval=name, ease="ease_small", ease_weight=weight))
+    model = HybridScorer(HybridConfig(retrieval=name, baseline="ease_small", baseline_weight=weight))
     model.fit(ratings, movies)
     return model
 
@@ -55,8 +55,8 @@ def test_zscore_standardises_each_row_on_its_own() -> None:
 def test_the_blend_is_the_weighted_sum_of_aligned_z_scores(registered, name) -> None:
     model = fitted(name, 2.0)
     retrieval = model.retrieval.score_items(QUERIES)
-    ease = model.ease.score_items(QUERIES)
-    order = np.searchsorted(model.ease.movie_ids, model.movie_ids)  # EASE's columns in retrieval's order
+    ease = model.baseline.score_items(QUERIES)
+    order = np.searchsorted(model.baseline.movie_ids, model.movie_ids)  # EASE's columns in retrieval's order
     assert np.allclose(model.score_items(QUERIES), zscore(retrieval) + 2.0 * zscore(ease[:, order]), atol=1e-5)
 
 
@@ -68,26 +68,26 @@ def test_weight_zero_keeps_the_retrieval_order(registered) -> None:
 
 @pytest.mark.parametrize("weight", [-0.5, math.nan])
 def test_a_weight_that_is_not_a_non_negative_number_is_refused(registered, weight) -> None:
-    with pytest.raises(ValueError, match="ease_weight"):
-        HybridScorer(HybridConfig(retrieval="random", ease="ease_small", ease_weight=weight))
+    with pytest.raises(ValueError, match="baseline_weight"):
+        HybridScorer(HybridConfig(retrieval="random", baseline="ease_small", baseline_weight=weight))
 
 
 def test_handed_in_parts_are_not_trained_again_and_must_match_the_config(registered) -> None:
     ratings, movies = planted_ratings()
     ease = EaseModel(EaseConfig(l2=10.0))
     ease.fit(ratings, movies)
-    model = HybridScorer(HybridConfig(retrieval="random", ease="ease_small"))
-    model.use_fitted_stage("ease", ease)
+    model = HybridScorer(HybridConfig(retrieval="random", baseline="ease_small"))
+    model.use_fitted_stage("baseline", ease)
     model.fit(ratings, movies)
-    assert model.ease is ease
-    with pytest.raises(ValueError, match="ease stage"):
-        model.use_fitted_stage("ease", EaseModel(EaseConfig(l2=11.0)))
+    assert model.baseline is ease
+    with pytest.raises(ValueError, match="baseline stage"):
+        model.use_fitted_stage("baseline", EaseModel(EaseConfig(l2=11.0)))
 
 
 def test_the_report_names_the_best_model_without_the_baseline_beside_a_hybrid(registered, tmp_path, monkeypatch) -> None:
     monkeypatch.setitem(registry.MODELS, "blend", registry.ModelSpec(
         "movierec.models.hybrid:HybridScorer", "movierec.models.hybrid:HybridConfig",
-        settings={"retrieval": "random", "ease": "ease_small", "ease_weight": 5.0}, hybrid=True))
+        settings={"retrieval": "random", "baseline": "ease_small", "baseline_weight": 5.0}, hybrid=True))
     ratings, movies = planted_ratings()
     movielens = SimpleNamespace(release="planted", ratings=ratings, movies=movies)
     report = run_report(movielens, ["ease_small", "random", "blend"], tmp_path, quick=True)
@@ -102,7 +102,7 @@ def test_the_report_names_the_best_model_without_the_baseline_beside_a_hybrid(re
 
 
 def test_a_handed_in_part_may_differ_only_in_how_its_fit_ran(registered) -> None:
-    model = HybridScorer(HybridConfig(retrieval="retrieval", ease="ease_small", quick=True))
+    model = HybridScorer(HybridConfig(retrieval="retrieval", baseline="ease_small", quick=True))
     own = model.retrieval.config
     model.use_fitted_stage("retrieval", type(model.retrieval)(dataclasses.replace(own, threads=1, verbose=1)))
     with pytest.raises(ValueError, match="retrieval stage"):

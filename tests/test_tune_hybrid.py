@@ -1,4 +1,4 @@
-"""scripts/tune_hybrid.py: a quick run on synthetic data writes a value per (EASE row, weight) and its choice."""
+"""scripts/tune_hybrid.py: a quick run on synthetic data writes a value per (baseline row, weight) and its choice."""
 
 from __future__ import annotations
 
@@ -40,18 +40,19 @@ def test_quick_run_writes_a_value_per_weight_and_the_choice(tmp_path) -> None:
     for protocol, metric in (("new_users", "ndcg_at_10_h10"), ("top_n", "ndcg_at_10")):
         result = stored["protocols"][protocol]
         assert result["metric"] == metric
-        for ease in tune_hybrid.EASE_ROWS:
-            values = result["grid"][ease]
+        for baseline in tune_hybrid.BASELINE_ROWS:
+            values = result["grid"][baseline]
             assert set(values) == {f"{w:g}" for w in weights} and all(0 <= v <= 1 for v in values.values())
-            assert result["best"][ease]["value"] == max(values.values())
+            assert result["best"][baseline]["value"] == max(values.values())
             # weight 0 is the retrieval order alone: the same fitted model, the same lists
             assert values["0"] == result["alone"]["retrieval"]
-            row = next(line for line in markdown.splitlines() if line.startswith(f"| {ease} (l2="))
-            assert len(row.strip("|").split("|")) == 1 + len(weights) + 1  # name, a value per weight, EASE alone
+            row = next(line for line in markdown.splitlines() if line.startswith(f"| {baseline} ("))
+            assert "l2=" in row  # the label names the baseline's settings
+            assert len(row.strip("|").split("|")) == 1 + len(weights) + 1  # name, a value per weight, baseline alone
         assert result["chosen"]["value"] == max(b["value"] for b in result["best"].values())
         # the hybrids reused the parts' fitted models instead of training them again
-        assert all(result["rows"][tune_hybrid.row_name(ease, w)]["reused_train_seconds"] > 0
-                   for ease in tune_hybrid.EASE_ROWS for w in weights[1:])
+        assert all(result["rows"][tune_hybrid.row_name(baseline, w)]["reused_train_seconds"] > 0
+                   for baseline in tune_hybrid.BASELINE_ROWS for w in weights[1:])
         assert f"## {protocol}: {metric}" in markdown
     assert "test parts were never read" in markdown and "**" in markdown
 
