@@ -79,6 +79,17 @@ def test_bias_beats_the_global_mean_and_folds_in_new_users(planted) -> None:
     assert predicted.dtype == np.float32 and np.all((predicted >= 0.5) & (predicted <= 5.0))
 
 
+def test_bias_baselines_are_each_users_predictions_from_their_own_rows(planted) -> None:
+    ratings, movies = planted
+    model = BiasModel()
+    model.fit(ratings, movies)
+    rows = ratings[ratings[schema.USER_ID].isin([3, 40])]
+    expected = np.concatenate([model.predict_ratings([UserQuery(history=dict(zip(u[schema.MOVIE_ID], u[schema.USER_RATING])))],
+                                                     [u[schema.MOVIE_ID].tolist()])[0]
+                               for _, u in rows.groupby(schema.USER_ID, sort=False)])
+    assert np.allclose(np.clip(model.baselines(rows), 0.5, 5.0), expected, atol=1e-5)
+
+
 def test_bias_rejects_negative_regularisation(planted) -> None:
     ratings, movies = planted
     with pytest.raises(ValueError, match="regularization >= 0"):

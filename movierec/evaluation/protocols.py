@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from movierec.data import schema
-from movierec.data.splits import held_out_users_split, per_user_split, random_split
+from movierec.data.splits import Split, held_out_users_split, per_user_split, random_split
 from movierec.evaluation.metrics import (
     NO_ITEM, average_precision_at_k, ndcg_at_k, precision_at_k, recall_at_k, rmse, target_ranks, top_k_indices,
 )
@@ -42,10 +42,7 @@ def tfrs_protocol(ratings: pd.DataFrame, movies: pd.DataFrame, models: Mapping[s
     history, id and demographics. Reports ``factorized_top_{k}`` (seen movies can outrank the target,
     as in TFRS's FactorizedTopK), ``factorized_top_{k}_masked`` (training movies removed) and ``rmse``."""
     split = random_split(ratings, test_fraction=test_fraction, seed=seed)
-    histories, features = histories_by_user(split.train), user_features(split.train)
-    test_users = split.test[schema.USER_ID].astype(int).unique()
-    queries = [UserQuery(history=histories.get(u, {}), user_id=int(u), features=features.get(u, {})) for u in test_users]
-    targets_by_user = histories_by_user(split.test)
+    queries, targets_by_user = known_user_queries(split)
     results = {}
     for name, model, timing in fitted_models(models, split.train, movies):
         row = dict(timing)
@@ -56,6 +53,15 @@ def tfrs_protocol(ratings: pd.DataFrame, movies: pd.DataFrame, models: Mapping[s
         results[name] = row
         logger.info("tfrs protocol, %s: %s", name, row)
     return results
+
+
+def known_user_queries(split: Split) -> tuple[list[UserQuery], dict[int, dict[int, float]]]:
+    """The tfrs protocol's queries, one per test user (training history, id, demographics), and each
+    test user's test ratings (user_id -> {movie_id: stars})."""
+    histories, features = histories_by_user(split.train), user_features(split.train)
+    test_users = split.test[schema.USER_ID].astype(int).unique()
+    queries = [UserQuery(history=histories.get(u, {}), user_id=int(u), features=features.get(u, {})) for u in test_users]
+    return queries, histories_by_user(split.test)
 
 
 def _factorized_top_k(model: ItemScorer, queries: Sequence[UserQuery], targets_by_user: Mapping[int, Mapping[int, float]],

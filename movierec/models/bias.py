@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from movierec.data import schema
+from movierec.data.lookup import sorted_lookup
 from movierec.models.base import UserQuery, clip_stars
 from movierec.models.npz_io import load_model_files, save_model_files
 
@@ -74,6 +75,18 @@ class BiasModel:
             user_bias = _shrunk_mean(np.bincount(users, residual - item_bias[items], n_users), user_counts)
             item_bias = _shrunk_mean(np.bincount(items, residual - user_bias[users], n_items), item_counts)
         self._item_bias = item_bias
+
+    def baselines(self, ratings: pd.DataFrame) -> np.ndarray:
+        """float64 per row of ``ratings``: mean + user bias + movie bias, unclipped, each user's bias read
+        from that user's rows of the frame (what :meth:`predict_ratings` gives them with those rows as
+        their history). Models that learn on top of the biases (item kNN) fit what these leave over."""
+        found = sorted_lookup(self._movie_ids, ratings[schema.MOVIE_ID].to_numpy(np.int64))
+        movie_bias = np.where(found > 0, self._item_bias[found - 1], 0.0)
+        users, residual = pd.factorize(ratings[schema.USER_ID])[0], ratings[schema.USER_RATING].to_numpy(np.float64)
+        residual = residual - self._global_mean - movie_bias
+        counts = np.bincount(users) + self.config.user_regularization
+        user_bias = _shrunk_mean(np.bincount(users, residual), counts)
+        return self._global_mean + user_bias[users] + movie_bias
 
     def user_bias(self, history: Mapping[int, float]) -> float:
         """The regularised user bias that best explains ``history`` given the fitted movie biases."""
