@@ -55,7 +55,10 @@ class ProtocolTuning:
 TUNING: dict[str, ProtocolTuning] = {
     "new_users": ProtocolTuning(held_out_users_split, new_users_protocol, "ndcg_at_10_h10", "rmse_h10",
                                 {"history_sizes": (10,)}),
-    "top_n": ProtocolTuning(per_user_split, top_n_protocol, "ndcg_at_10", None),
+    # The top-n carve keeps 90% of each user's training ratings (67.5% of all, the test split trains on 75%):
+    # the protocol's own 25% left 56%, a sparser regime where implicit ALS led EASE by 4% (0.2805 / 0.2687)
+    # and the blends that followed it, yet on the test split the two tied (0.474). At 90% the lead is 1.5%.
+    "top_n": ProtocolTuning(per_user_split, top_n_protocol, "ndcg_at_10", None, {"test_fraction": 0.1}),
     "tfrs": ProtocolTuning(random_split, tfrs_protocol, "factorized_top_100", "rmse"),
 }
 

@@ -1,8 +1,8 @@
-"""Tune the baseline weight of the retrieval + baseline blends on validation data carved as scripts/tune.py does.
+"""Tune the baseline weights of the retrieval + baseline blends on validation data carved as scripts/tune.py does.
 
     python -m scripts.tune_hybrid                                  # new_users and top_n, the full weight grid
     python -m scripts.tune_hybrid --protocols top_n --threads 1 --weights 0,0.2,0.5
-    python -m scripts.tune_hybrid --quick --reports-dir /tmp/r     # tiny retrieval, two weights: seconds
+    python -m scripts.tune_hybrid --quick --reports-dir /tmp/r     # tiny retrieval, few weights: seconds
 
 For each protocol the protocol's own split is made with the seed and only its *training* part is
 used: the protocol then runs inside it (:data:`scripts.tune.TUNING`, with its options), so its split
@@ -10,12 +10,12 @@ carves the validation users or ratings out of the training data. The test set is
 
 The registered "retrieval" model and the baseline rows (EASE: "ease", l2=400, and "ease_new_users",
 l2=3200; implicit ALS: "ials") are each fitted once per protocol; every
-:class:`~movierec.models.hybrid.HybridScorer` of the grid (one per baseline row and ``baseline_weight``)
-is handed those fitted parts by the protocol
-(:func:`movierec.evaluation.queries.fitted_models`), so scoring the grid trains nothing more.
-Weight 0 is the retrieval order alone. Writes reports/tuning_hybrid.json (every row's metrics, the best
-weight per baseline row, the choice per protocol, seeds, training seconds) and reports/tuning_hybrid.md;
-copy a choice into the registry's hybrid rows ("retrieval_ease_new_users", "retrieval_ials") to use it.
+:class:`~movierec.models.hybrid.HybridScorer` of the grid (each baseline alone at each of ``--weights``,
+and the :data:`PAIRS` at every combination of :data:`PAIR_WEIGHTS`) is handed those fitted parts by the
+protocol (:func:`movierec.evaluation.queries.fitted_models`), so scoring the grid trains nothing more.
+Weight 0 is the retrieval order alone. Writes reports/tuning_hybrid.json (every cell's metrics, the best
+weights per blend, the choice per protocol, seeds, training seconds) and reports/tuning_hybrid.md;
+copy a choice into the registry's hybrid rows ("retrieval_ease_new_users", "retrieval_ease_ials") to use it.
 """
 
 from __future__ import annotations
@@ -47,52 +47,67 @@ BASELINE_ROWS = ("ease", "ease_new_users", "ials")
 """Registry names of the baseline parts tried: EASE with the top-n (l2=400) and the new-users (l2=3200)
 penalty, and implicit ALS."""
 WEIGHTS = (0.0, 0.1, 0.15, 0.2, 0.25, 0.35, 0.5, 0.75, 1.0, 2.0)
+"""Weights tried for a single baseline."""
+PAIRS = (("ease", "ials"), ("ease_new_users", "ials"))
+"""Two baselines blended with retrieval at once: EASE's item-item and implicit ALS's low-rank evidence."""
+PAIR_WEIGHTS = (0.25, 0.5, 0.75, 1.0)
+"""Weights tried for each baseline of a pair (every combination)."""
 
 
-def grid_models(weights: Sequence[float], *, quick: bool, threads: int) -> dict[str, Callable[[], Any]]:
-    """Factories for one protocol call: the parts under their registry names, then one hybrid per
-    (baseline row, weight) named ``"<baseline row> w=<weight>"``."""
+def blends(weights: Sequence[float], pair_weights: Sequence[float]) -> list[tuple[tuple[str, ...], tuple[float, ...]]]:
+    """(baselines, weights) of every hybrid in the grid: each baseline alone, then each pair."""
+    singles = [((baseline,), (weight,)) for baseline in BASELINE_ROWS for weight in weights]
+    return singles + [(pair, (first, second)) for pair in PAIRS for first in pair_weights for second in pair_weights]
+
+
+def row_name(baselines: Sequence[str], weights: Sequence[float]) -> str:
+    return f"{' + '.join(baselines)} w={','.join(f'{w:g}' for w in weights)}"
+
+
+def grid_models(grid: Sequence[tuple[tuple[str, ...], tuple[float, ...]]], *, quick: bool,
+                threads: int) -> dict[str, Callable[[], Any]]:
+    """Factories for one protocol call: the parts under their registry names, then one hybrid per grid cell
+    named by :func:`row_name`."""
     retrieval = registry.spec(RETRIEVAL).factory(quick=quick, threads=threads)
 
-    def hybrid(baseline: str, weight: float) -> Callable[[], HybridScorer]:
+    def hybrid(baselines: tuple[str, ...], weights: tuple[float, ...]) -> Callable[[], HybridScorer]:
         # the protocol hands each one the fitted parts above (their threads may differ: a run-only setting)
-        return lambda: HybridScorer(HybridConfig(retrieval=RETRIEVAL, baseline=baseline, baseline_weight=weight,
+        return lambda: HybridScorer(HybridConfig(retrieval=RETRIEVAL, baselines=baselines, weights=weights,
                                                  quick=quick))
 
     parts = {RETRIEVAL: retrieval, **{baseline: registry.spec(baseline).factory() for baseline in BASELINE_ROWS}}
-    return parts | {row_name(baseline, weight): hybrid(baseline, weight)
-                    for baseline in BASELINE_ROWS for weight in weights}
+    return parts | {row_name(*cell): hybrid(*cell) for cell in grid}
 
 
-def row_name(baseline: str, weight: float) -> str:
-    return f"{baseline} w={weight:g}"
-
-
-def tune_protocol(protocol: str, ratings: pd.DataFrame, movies: pd.DataFrame, weights: Sequence[float], *,
-                  quick: bool, seed: int, threads: int) -> dict[str, Any]:
-    """Every grid row's metrics on ``protocol``'s validation data, the best weight per baseline row and the
-    best cell overall."""
+def tune_protocol(protocol: str, ratings: pd.DataFrame, movies: pd.DataFrame, weights: Sequence[float],
+                  pair_weights: Sequence[float], *, quick: bool, seed: int, threads: int) -> dict[str, Any]:
+    """Every grid cell's metrics on ``protocol``'s validation data, the best weights per blend (a baseline
+    or a pair) and the best cell overall."""
     tuning = TUNING[protocol]
     train = tuning.split(ratings, seed=seed).train  # the test part is never looked at
-    rows = tuning.evaluate(train, movies, grid_models(weights, quick=quick, threads=threads), seed=seed,
+    cells = blends(weights, pair_weights)
+    rows = tuning.evaluate(train, movies, grid_models(cells, quick=quick, threads=threads), seed=seed,
                            **tuning.options)
     metric = tuning.scorer_metric
-    grid = {baseline: {f"{weight:g}": rows[row_name(baseline, weight)][metric] for weight in weights}
-            for baseline in BASELINE_ROWS}
-    best = {baseline: max(({"baseline_weight": float(w), "value": v} for w, v in values.items()),
-                          key=lambda b: b["value"])
-            for baseline, values in grid.items()}
-    chosen = max(best, key=lambda baseline: best[baseline]["value"])
-    return {"metric": metric, "training_ratings": len(train), "grid": grid,
+    grid: dict[str, dict[str, float]] = {}
+    for baselines, cell_weights in cells:
+        grid.setdefault(" + ".join(baselines), {})[",".join(f"{w:g}" for w in cell_weights)] = \
+            rows[row_name(baselines, cell_weights)][metric]
+    best = {blend: max(({"weights": [float(w) for w in key.split(",")], "value": v} for key, v in values.items()),
+                       key=lambda b: b["value"])
+            for blend, values in grid.items()}
+    chosen = max(best, key=lambda blend: best[blend]["value"])
+    return {"metric": metric, "training_ratings": len(train), "options": dict(tuning.options), "grid": grid,
             "alone": {part: rows[part][metric] for part in (RETRIEVAL, *BASELINE_ROWS)},
             "train_seconds": {part: rows[part]["train_seconds"] for part in (RETRIEVAL, *BASELINE_ROWS)},
-            "best": best, "chosen": {"baseline": chosen, **best[chosen]}, "rows": rows}
+            "best": best, "chosen": {"baselines": chosen.split(" + "), **best[chosen]}, "rows": rows}
 
 
-def registry_rows(baseline: str) -> dict[str, float]:
-    """Registered hybrid rows blending ``baseline``, with the weight they use now."""
-    return {name: spec.settings.get("baseline_weight", HybridConfig.baseline_weight)
-            for name, spec in registry.MODELS.items() if spec.hybrid and spec.settings.get("baseline") == baseline}
+def registry_rows(baselines: Sequence[str]) -> dict[str, tuple[float, ...]]:
+    """Registered hybrid rows blending exactly ``baselines``, with the weights they use now."""
+    return {name: tuple(spec.settings.get("weights", HybridConfig.weights))
+            for name, spec in registry.MODELS.items()
+            if spec.hybrid and tuple(spec.settings.get("baselines", ())) == tuple(baselines)}
 
 
 def settings_text(config: Any) -> str:
@@ -103,39 +118,53 @@ def settings_text(config: Any) -> str:
 
 def markdown(results: Mapping[str, Mapping[str, Any]], metadata: Mapping[str, Any]) -> str:
     weights = [f"{weight:g}" for weight in metadata["weights"]]
+    pair_weights = [f"{weight:g}" for weight in metadata["pair_weights"]]
     lines = ["# Tuning the retrieval + baseline blends", "",
-             f"{metadata['date']}: score = z(retrieval) + baseline_weight * z(baseline), on validation data carved "
-             "from each "
-             f"protocol's training part (seed {metadata['seed']}; retrieval seed {metadata['retrieval_seed']}, "
-             f"threads={metadata['threads']}, fitted once per protocol; quick={metadata['quick']}). Weight 0 is the "
-             "retrieval order alone; the best weight per baseline row is in bold. One retrieval fit and one split: "
-             "differences of a few thousandths are within their noise."]
+             f"{metadata['date']}: score = z(retrieval) + the weighted sum of z(baseline) over one or two baselines, "
+             f"on validation data carved from each protocol's training part (seed {metadata['seed']}; retrieval seed "
+             f"{metadata['retrieval_seed']}, threads={metadata['threads']}, fitted once per protocol; "
+             f"quick={metadata['quick']}). Weight 0 is the retrieval order alone; the best cell per blend is in bold. "
+             "One retrieval fit and one split: differences of a few thousandths are within their noise."]
     for protocol, result in results.items():
-        seconds = result["train_seconds"]
+        seconds, grid = result["train_seconds"], result["grid"]
+        carve = ", ".join(f"{key}={value}" for key, value in result["options"].items()) or "the protocol's defaults"
         lines += ["", f"## {protocol}: {result['metric']}", "",
-                  f"Training part: {result['training_ratings']} ratings; retrieval fitted in "
-                  f"{seconds[RETRIEVAL]:.0f} s, "
-                  f"retrieval alone {result['alone'][RETRIEVAL]:.4f}.", "",
-                  "| baseline row \\ baseline_weight | " + " | ".join(weights) + " | baseline alone |",
+                  f"Validation carve: {carve}. Training part: {result['training_ratings']} ratings; retrieval "
+                  f"fitted in {seconds[RETRIEVAL]:.0f} s, retrieval alone {result['alone'][RETRIEVAL]:.4f}.", "",
+                  "| baseline row \\ weight | " + " | ".join(weights) + " | baseline alone |",
                   "|---|" + "---|" * (len(weights) + 1)]
-        for baseline, values in result["grid"].items():
-            best = f"{result['best'][baseline]['baseline_weight']:g}"
-            cells = [f"**{values[w]:.4f}**" if w == best else f"{values[w]:.4f}" for w in weights]
-            lines.append(f"| {baseline} ({metadata['baseline_settings'][baseline]}) | " + " | ".join(cells)
+        for baseline in BASELINE_ROWS:
+            lines.append(f"| {baseline} ({metadata['baseline_settings'][baseline]}) | "
+                         + " | ".join(_cells(grid[baseline], weights, result["best"][baseline]))
                          + f" | {result['alone'][baseline]:.4f} |")
+        for first, second in PAIRS:
+            blend = f"{first} + {second}"
+            lines += ["", f"{blend}: rows weight {first}, columns weight {second}", "",
+                      f"| {first} \\ {second} | " + " | ".join(pair_weights) + " |",
+                      "|---|" + "---|" * len(pair_weights)]
+            for row in pair_weights:
+                lines.append(f"| {row} | " + " | ".join(_cells(grid[blend], [f"{row},{column}" for column in pair_weights],
+                                                            result["best"][blend])) + " |")
     lines += ["", "## Chosen", ""]
     for protocol, result in results.items():
         chosen = result["chosen"]
-        line = (f"- {protocol}: {chosen['baseline']} with baseline_weight={chosen['baseline_weight']:g} "
+        blend = " + ".join(chosen["baselines"])
+        line = (f"- {protocol}: {blend} with weights {', '.join(f'{w:g}' for w in chosen['weights'])} "
                 f"({result['metric']} {chosen['value']:.4f}), for the registry row")
-        rows = registry_rows(chosen["baseline"])
-        for name, weight in rows.items():
-            here = result["grid"][chosen["baseline"]].get(f"{weight:g}")
-            line += f" {name}, which uses {weight:g}" + (
+        rows = registry_rows(chosen["baselines"])
+        for name, used in rows.items():
+            here = result["grid"][blend].get(",".join(f"{w:g}" for w in used))
+            line += f" {name}, which uses {', '.join(f'{w:g}' for w in used)}" + (
                 f" ({here:.4f} here, {here - chosen['value']:+.4f})" if here is not None else "")
         lines.append(line + ("" if rows else " (none registered yet)") + ".")
     lines += ["", "The protocols' test parts were never read: only their training parts, split again by the protocol."]
     return "\n".join(lines) + "\n"
+
+
+def _cells(values: Mapping[str, float], keys: Sequence[str], best: Mapping[str, Any]) -> list[str]:
+    """Table cells for ``keys`` of one blend's grid, its best cell in bold."""
+    best_key = ",".join(f"{w:g}" for w in best["weights"])
+    return [f"**{values[key]:.4f}**" if key == best_key else f"{values[key]:.4f}" for key in keys]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -170,15 +199,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     weights = weights[:2] if args.quick else weights
+    pair_weights = PAIR_WEIGHTS[:1] if args.quick else PAIR_WEIGHTS
     tuned_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    results = {protocol: tune_protocol(protocol, movielens.ratings, movielens.movies, weights,
+    results = {protocol: tune_protocol(protocol, movielens.ratings, movielens.movies, weights, pair_weights,
                                        quick=args.quick, seed=args.seed, threads=args.threads)
                for protocol in protocols}
     metadata = {"date": tuned_at, "seed": args.seed, "quick": args.quick, "threads": args.threads,
                 "retrieval_seed": registry.spec(RETRIEVAL).build_config(quick=args.quick).seed,
                 "baseline_settings": {baseline: settings_text(registry.spec(baseline).build_config())
                                       for baseline in BASELINE_ROWS},
-                "weights": weights, "ratings": len(movielens.ratings)}
+                "weights": weights, "pair_weights": pair_weights, "ratings": len(movielens.ratings)}
     args.reports_dir.mkdir(parents=True, exist_ok=True)
     (args.reports_dir / "tuning_hybrid.json").write_text(
         json.dumps({"protocols": results, "metadata": metadata}, indent=2), encoding="utf-8")

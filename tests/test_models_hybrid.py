@@ -1,4 +1,4 @@
-"""HybridScorer: z(retrieval) + w * z(baseline), the baseline's columns aligned on the retrieval part's movie ids."""
+"""HybridScorer: z(retrieval) + the weighted z(baselines), their columns aligned on the retrieval part's movie ids."""
 
 from __future__ import annotations
 
@@ -32,6 +32,9 @@ def registered(monkeypatch):
         monkeypatch.setitem(registry.MODELS, name, registry.ModelSpec(path, "tests.planted:PlantedConfig"))
     monkeypatch.setitem(registry.MODELS, "ease_small", registry.ModelSpec(
         "movierec.models.ease:EaseModel", "movierec.models.ease:EaseConfig", settings={"l2": 10.0}, baseline=True))
+    monkeypatch.setitem(registry.MODELS, "ials_small", registry.ModelSpec(
+        "movierec.models.ials:ImplicitAlsModel", "movierec.models.ials:ImplicitAlsConfig",
+        settings={"factors": 4, "l2": 1.0, "iterations": 3}, baseline=True))
 
 
 QUERIES = [UserQuery(history={1: 5.0, 2: 4.0}), UserQuery(history={40: 3.0})]
@@ -39,7 +42,7 @@ QUERIES = [UserQuery(history={1: 5.0, 2: 4.0}), UserQuery(history={40: 3.0})]
 
 def fitted(name: str, weight: float) -> HybridScorer:
     ratings, movies = planted_ratings()
-    model = HybridScorer(HybridConfig(retrieval=name, baseline="ease_small", baseline_weight=weight))
+    model = HybridScorer(HybridConfig(retrieval=name, baselines=("ease_small",), weights=(weight,)))
     model.fit(ratings, movies)
     return model
 
@@ -55,9 +58,31 @@ def test_zscore_standardises_each_row_on_its_own() -> None:
 def test_the_blend_is_the_weighted_sum_of_aligned_z_scores(registered, name) -> None:
     model = fitted(name, 2.0)
     retrieval = model.retrieval.score_items(QUERIES)
-    ease = model.baseline.score_items(QUERIES)
-    order = np.searchsorted(model.baseline.movie_ids, model.movie_ids)  # EASE's columns in retrieval's order
+    ease = model.ease_small.score_items(QUERIES)
+    order = np.searchsorted(model.ease_small.movie_ids, model.movie_ids)  # EASE's columns in retrieval's order
     assert np.allclose(model.score_items(QUERIES), zscore(retrieval) + 2.0 * zscore(ease[:, order]), atol=1e-5)
+
+
+def test_two_baselines_each_add_their_weighted_aligned_z_scores(registered) -> None:
+    ratings, movies = planted_ratings()
+    model = HybridScorer(HybridConfig(retrieval="reversed", baselines=("ease_small", "ials_small"), weights=(0.5, 2.0)))
+    model.fit(ratings, movies)
+    expected = zscore(model.retrieval.score_items(QUERIES))
+    for baseline, weight in ((model.ease_small, 0.5), (model.ials_small, 2.0)):
+        order = np.searchsorted(baseline.movie_ids, model.movie_ids)
+        expected += weight * zscore(baseline.score_items(QUERIES)[:, order])
+    assert np.allclose(model.score_items(QUERIES), expected, atol=1e-4)
+
+
+@pytest.mark.parametrize("baselines, weights, message", [
+    (("ease_small", "ials_small"), (0.5,), "one weight each"),
+    (("ease_small", "ease_small"), (0.5, 0.5), "distinct baselines"),
+    (("retrieval",), (1.0,), "shadow"),
+    (("score_items",), (1.0,), "shadow"),
+])
+def test_baselines_and_weights_that_do_not_pair_up_are_refused(registered, baselines, weights, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        HybridScorer(HybridConfig(retrieval="random", baselines=baselines, weights=weights))
 
 
 def test_weight_zero_keeps_the_retrieval_order(registered) -> None:
@@ -68,26 +93,26 @@ def test_weight_zero_keeps_the_retrieval_order(registered) -> None:
 
 @pytest.mark.parametrize("weight", [-0.5, math.nan])
 def test_a_weight_that_is_not_a_non_negative_number_is_refused(registered, weight) -> None:
-    with pytest.raises(ValueError, match="baseline_weight"):
-        HybridScorer(HybridConfig(retrieval="random", baseline="ease_small", baseline_weight=weight))
+    with pytest.raises(ValueError, match="weights must be numbers"):
+        HybridScorer(HybridConfig(retrieval="random", baselines=("ease_small",), weights=(weight,)))
 
 
 def test_handed_in_parts_are_not_trained_again_and_must_match_the_config(registered) -> None:
     ratings, movies = planted_ratings()
     ease = EaseModel(EaseConfig(l2=10.0))
     ease.fit(ratings, movies)
-    model = HybridScorer(HybridConfig(retrieval="random", baseline="ease_small"))
-    model.use_fitted_stage("baseline", ease)
+    model = HybridScorer(HybridConfig(retrieval="random", baselines=("ease_small",)))
+    model.use_fitted_stage("ease_small", ease)
     model.fit(ratings, movies)
-    assert model.baseline is ease
-    with pytest.raises(ValueError, match="baseline stage"):
-        model.use_fitted_stage("baseline", EaseModel(EaseConfig(l2=11.0)))
+    assert model.ease_small is ease
+    with pytest.raises(ValueError, match="ease_small stage"):
+        model.use_fitted_stage("ease_small", EaseModel(EaseConfig(l2=11.0)))
 
 
 def test_the_report_names_the_best_model_without_the_baseline_beside_a_hybrid(registered, tmp_path, monkeypatch) -> None:
     monkeypatch.setitem(registry.MODELS, "blend", registry.ModelSpec(
         "movierec.models.hybrid:HybridScorer", "movierec.models.hybrid:HybridConfig",
-        settings={"retrieval": "random", "baseline": "ease_small", "baseline_weight": 5.0}, hybrid=True))
+        settings={"retrieval": "random", "baselines": ("ease_small",), "weights": (5.0,)}, hybrid=True))
     ratings, movies = planted_ratings()
     movielens = SimpleNamespace(release="planted", ratings=ratings, movies=movies)
     report = run_report(movielens, ["ease_small", "random", "blend"], tmp_path, quick=True)
@@ -102,7 +127,7 @@ def test_the_report_names_the_best_model_without_the_baseline_beside_a_hybrid(re
 
 
 def test_a_handed_in_part_may_differ_only_in_how_its_fit_ran(registered) -> None:
-    model = HybridScorer(HybridConfig(retrieval="retrieval", baseline="ease_small", quick=True))
+    model = HybridScorer(HybridConfig(retrieval="retrieval", baselines=("ease_small",), quick=True))
     own = model.retrieval.config
     model.use_fitted_stage("retrieval", type(model.retrieval)(dataclasses.replace(own, threads=1, verbose=1)))
     with pytest.raises(ValueError, match="retrieval stage"):

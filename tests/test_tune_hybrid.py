@@ -36,6 +36,7 @@ def test_quick_run_writes_a_value_per_weight_and_the_choice(tmp_path) -> None:
     stored = json.loads((reports / "tuning_hybrid.json").read_text())
     weights = tune_hybrid.WEIGHTS[:2]  # quick keeps the first two
     assert stored["metadata"]["weights"] == list(weights) and stored["metadata"]["seed"] == 42
+    assert stored["protocols"]["top_n"]["options"] == {"test_fraction": 0.1}  # the denser top-n carve
     markdown = (reports / "tuning_hybrid.md").read_text()
     for protocol, metric in (("new_users", "ndcg_at_10_h10"), ("top_n", "ndcg_at_10")):
         result = stored["protocols"][protocol]
@@ -49,10 +50,16 @@ def test_quick_run_writes_a_value_per_weight_and_the_choice(tmp_path) -> None:
             row = next(line for line in markdown.splitlines() if line.startswith(f"| {baseline} ("))
             assert "l2=" in row  # the label names the baseline's settings
             assert len(row.strip("|").split("|")) == 1 + len(weights) + 1  # name, a value per weight, baseline alone
+        pair_key = ",".join(f"{w:g}" for w in tune_hybrid.PAIR_WEIGHTS[:1] * 2)  # quick: one weight each
+        for first, second in tune_hybrid.PAIRS:
+            assert set(result["grid"][f"{first} + {second}"]) == {pair_key}
+            assert f"{first} + {second}: rows weight {first}" in markdown
         assert result["chosen"]["value"] == max(b["value"] for b in result["best"].values())
+        assert " + ".join(result["chosen"]["baselines"]) in result["grid"]
         # the hybrids reused the parts' fitted models instead of training them again
-        assert all(result["rows"][tune_hybrid.row_name(baseline, w)]["reused_train_seconds"] > 0
-                   for baseline in tune_hybrid.BASELINE_ROWS for w in weights[1:])
+        cells = [((b,), (w,)) for b in tune_hybrid.BASELINE_ROWS for w in weights[1:]]
+        cells += [(pair, tune_hybrid.PAIR_WEIGHTS[:1] * 2) for pair in tune_hybrid.PAIRS]
+        assert all(result["rows"][tune_hybrid.row_name(*cell)]["reused_train_seconds"] > 0 for cell in cells)
         assert f"## {protocol}: {metric}" in markdown
     assert "test parts were never read" in markdown and "**" in markdown
 

@@ -1,15 +1,16 @@
-"""History retrieval blended per query with a baseline item scorer (EASE or implicit ALS).
+"""History retrieval blended per query with baseline item scorers (EASE, implicit ALS).
 
 The two-tower model generalises through movie content and learned taste directions; EASE reads the
 item-item co-occurrence of the whole training set directly, implicit ALS its low-rank structure. On
-validation data carved from the training data (reports/tuning_hybrid.md) a weighted blend beats both
-of its parts, so the report keeps such blends as their own rows:
+validation data carved from the training data (reports/tuning_hybrid.md) weighted blends beat each
+of their parts, so the report keeps such blends as their own rows:
 
-    score = z(retrieval scores) + baseline_weight * z(baseline scores), both z-scored over the catalog per query.
+    score = z(retrieval scores) + sum over baselines of weight * z(baseline scores),
 
-They are report rows, not the served model: EASE's weight matrix is catalog² floats (15 GB at
-ML-25M's 62,000 movies) and its scoring reads one catalog-wide row per rated movie, so a 200-rating
-request costs twice what the served retrieval model does (reports/bench.md).
+every part z-scored over the catalog per query. They are report rows, not the served model: EASE's
+weight matrix is catalog² floats (15 GB at ML-25M's 62,000 movies) and its scoring reads one
+catalog-wide row per rated movie, so a 200-rating request costs twice what the served retrieval
+model does (reports/bench.md).
 """
 
 from __future__ import annotations
@@ -31,35 +32,41 @@ class HybridConfig:
 
     retrieval: str = "retrieval"
     """Registry name of the history retrieval ItemScorer."""
-    baseline: str = "ease_new_users"
-    """Registry name of the baseline ItemScorer row ("ease_new_users", "ease", "ials": tuned per protocol)."""
-    baseline_weight: float = 0.2
-    """Weight of z(baseline) against z(retrieval); 0 gives the retrieval order."""
+    baselines: tuple[str, ...] = ("ease_new_users",)
+    """Registry names of the baseline ItemScorer rows ("ease_new_users", "ease", "ials": tuned per protocol)."""
+    weights: tuple[float, ...] = (0.2,)
+    """Weight of each baseline's z-scores against z(retrieval), in order; all 0 gives the retrieval order."""
     quick: bool = False
     """Build the parts with their tiny test settings."""
 
 
 class HybridScorer(Stages):
-    """ItemScorer: z(retrieval) + baseline_weight * z(baseline), the baseline's columns aligned on retrieval's movies.
+    """ItemScorer: z(retrieval) + sum of weight * z(baseline), the baselines' columns aligned on retrieval's movies.
 
-    Like :class:`~movierec.models.two_stage.TwoStageModel`, an evaluation that has fitted the parts'
-    own rows hands them in (:class:`~movierec.models.stages.Stages`) instead of training them again."""
+    Each baseline plays the role named after its registry row. Like
+    :class:`~movierec.models.two_stage.TwoStageModel`, an evaluation that has fitted the parts' own rows
+    hands them in (:class:`~movierec.models.stages.Stages`) instead of training them again."""
 
     name = "hybrid"
 
     retrieval: Any
-    baseline: Any
 
     def __init__(self, config: HybridConfig | None = None) -> None:
         self.config = config or HybridConfig()
-        if not self.config.baseline_weight >= 0:
-            raise ValueError(f"baseline_weight must be a number >= 0, got {self.config.baseline_weight}")
-        super().__init__(quick=self.config.quick)
+        c = self.config
+        if len(set(c.baselines)) != len(c.baselines) or len(c.weights) != len(c.baselines):
+            raise ValueError(f"a hybrid needs distinct baselines and one weight each, got {c.baselines} and {c.weights}")
+        if not all(weight >= 0 for weight in c.weights):
+            raise ValueError(f"weights must be numbers >= 0, got {c.weights}")
+        clashes = [name for name in c.baselines if hasattr(type(self), name) or name == "retrieval"]
+        if clashes:
+            raise ValueError(f"baselines {clashes} would shadow HybridScorer attributes")
+        super().__init__(quick=c.quick)
 
     @property
     def stage_names(self) -> dict[str, str]:
-        """Role ("retrieval", "baseline") -> registry name of the model that plays it."""
-        return {"retrieval": self.config.retrieval, "baseline": self.config.baseline}
+        """Role -> registry name: "retrieval", then each baseline under its own name."""
+        return {"retrieval": self.config.retrieval, **{name: name for name in self.config.baselines}}
 
     @property
     def movie_ids(self) -> np.ndarray:
@@ -67,16 +74,17 @@ class HybridScorer(Stages):
 
     def score_items(self, queries: Sequence[UserQuery]) -> np.ndarray:
         final = zscore(self.retrieval.score_items(queries))
-        if self.config.baseline_weight:
-            final += self.config.baseline_weight * zscore(self._baseline_scores(queries))
+        for name, weight in zip(self.config.baselines, self.config.weights):
+            if weight:
+                final += weight * zscore(self._aligned_scores(getattr(self, name), queries))
         return final.astype(np.float32)
 
-    def _baseline_scores(self, queries: Sequence[UserQuery]) -> np.ndarray:
-        """The baseline's scores in retrieval's column order; 0 for a movie the baseline never saw."""
-        theirs = self.baseline.movie_ids  # sorted
+    def _aligned_scores(self, baseline: Any, queries: Sequence[UserQuery]) -> np.ndarray:
+        """A baseline's scores in retrieval's column order; 0 for a movie the baseline never saw."""
+        theirs = baseline.movie_ids  # sorted
         position = np.minimum(np.searchsorted(theirs, self.movie_ids), len(theirs) - 1)
         columns = np.where(theirs[position] == self.movie_ids, position, -1)
-        scores = np.asarray(self.baseline.score_items(queries), dtype=np.float64)
+        scores = np.asarray(baseline.score_items(queries), dtype=np.float64)
         aligned = np.zeros((len(queries), len(columns)))
         aligned[:, columns >= 0] = scores[:, columns[columns >= 0]]
         return aligned
