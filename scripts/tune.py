@@ -123,8 +123,10 @@ def coordinate_search(name: str, tuning: ProtocolTuning, train: pd.DataFrame, mo
 
 
 def markdown(results: Mapping[str, Mapping[str, Any]], metadata: Mapping[str, Any]) -> str:
+    carve = ", ".join(f"{key}={value}" for key, value in metadata.get("options", {}).items())
     lines = ["# Tuning", "", f"{metadata['date']}: protocol {metadata['protocol']}, validation carved from its "
-             f"training part ({metadata['training_ratings']} ratings), seed {metadata['seed']}, "
+             f"training part ({metadata['training_ratings']} ratings{', ' + carve if carve else ''}), "
+             f"seed {metadata['seed']}, "
              f"quick={metadata['quick']}.", "",
              "| model | objective | default | value | chosen | value | trials |", "|---|---|---|---|---|---|---|"]
     for name, result in results.items():
@@ -169,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             logger.info("%s: nothing to tune under the %s protocol", name, args.protocol)
         else:
             results[name] = {**result, "date": tuned_at}
-    metadata = {"date": tuned_at, "protocol": args.protocol,
+    metadata = {"date": tuned_at, "protocol": args.protocol, "options": dict(tuning.options),
                 "seed": args.seed, "quick": args.quick, "training_ratings": len(train),
                 "ratings": len(movielens.ratings)}
     args.reports_dir.mkdir(parents=True, exist_ok=True)

@@ -67,4 +67,6 @@ def test_tune_main_writes_its_choice(movielens_dir, tmp_path) -> None:
     assert stored["metadata"]["protocol"] == "new_users"
     # quick tries the first two grid values besides the default
     assert stored["models"]["ease"]["chosen"]["settings"]["l2"] in {*tune.BASELINE_GRIDS["ease"]["l2"][:2], 400.0}
-    assert "| ease | ndcg_at_10_h10 |" in (tmp_path / "tuning.md").read_text()
+    markdown = (tmp_path / "tuning.md").read_text()
+    assert "| ease | ndcg_at_10_h10 |" in markdown
+    assert "history_sizes=(10,)" in markdown  # the report says how the validation data was carved
