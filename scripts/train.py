@@ -26,7 +26,7 @@ from movierec.data.download import DataDownloadError
 from movierec.data.loaders import load_movielens, resolve_data_source
 from movierec.models.registry import spec
 from movierec.models.two_stage import TwoStageConfig
-from movierec.training.served import train_served_models
+from movierec.training.served import SERVED_ROLES, check_servable, train_served_models
 
 logger = logging.getLogger("movierec.train")
 
@@ -77,6 +77,12 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         except ArtifactsUnavailable:
             print(f"no trained models in {args.artifacts_dir}: training the default models (about 2 minutes)")
+    try:
+        for role in () if args.no_train else SERVED_ROLES:  # refuse a report-only row before any download
+            check_servable(role, getattr(args, role))
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     try:
         source = resolve_data_source(args.data_dir)
         movielens = load_movielens(source)

@@ -65,6 +65,17 @@ def test_unknown_model_name_is_refused(tmp_path):
     assert "unknown model 'nonsense'" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("role, name, missing", [("--ranking", "item_knn", "save, load"),
+                                                 ("--retrieval", "bias", "score_items"),
+                                                 ("--retrieval", "retrieval_ease_ials", "save, load")])
+def test_a_row_that_cannot_be_served_is_refused_before_any_training(tmp_path, role, name, missing):
+    data = write_100k(tmp_path / "ml-100k")
+    result = run_train("--data-dir", str(data), "--artifacts-dir", str(tmp_path / "a"), "--quick", role, name)
+    assert result.returncode == 2
+    assert f"{name!r} cannot be the served {role[2:]} model" in result.stderr and missing in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "a").exists()
+
+
 def test_report_with_training_writes_loss_curves_and_tensorboard_logs(tmp_path):
     data = write_100k(tmp_path / "ml-100k")
     reports, logs = tmp_path / "reports", tmp_path / "tb"

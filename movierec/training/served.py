@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from movierec.artifacts import building_version
-from movierec.models.registry import spec
+from movierec.models.registry import import_object, spec
 from movierec.models.two_stage import TwoStageConfig
 from movierec.serving.catalog import Catalog
 
@@ -30,6 +30,20 @@ def build_model(name: str, *, quick: bool, epochs: int | None = None, seed: int 
     overrides = {key: value for key, value in (("epochs", epochs), ("seed", seed), ("tensorboard_dir", tensorboard_dir))
                  if value is not None and key in field_names}
     return entry.factory(quick=quick, **overrides)()
+
+
+SERVED_ROLES = {"retrieval": "score_items", "ranking": "predict_ratings"}
+"""Each served role and the method a model needs to play it."""
+
+
+def check_servable(role: str, name: str) -> None:
+    """``ValueError`` unless registry row ``name`` can play ``role`` and be published (saved, then loaded by
+    the bot): report-only rows (the hybrids, the stack, the known-user models) cannot."""
+    model_class = import_object(spec(name).model)
+    missing = [method for method in (SERVED_ROLES[role], "save", "load") if not hasattr(model_class, method)]
+    if missing:
+        raise ValueError(f"{name!r} cannot be the served {role} model: {model_class.__name__} has no "
+                         f"{', '.join(missing)}")
 
 
 def train_served_models(movielens: Any, artifacts_dir: Path, served: TwoStageConfig = TwoStageConfig(), *,
