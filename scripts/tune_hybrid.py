@@ -103,11 +103,18 @@ def tune_protocol(protocol: str, ratings: pd.DataFrame, movies: pd.DataFrame, we
             "best": best, "chosen": {"baselines": chosen.split(" + "), **best[chosen]}, "rows": rows}
 
 
-def registry_rows(baselines: Sequence[str]) -> dict[str, tuple[float, ...]]:
-    """Registered hybrid rows blending exactly ``baselines``, with the weights they use now."""
-    return {name: tuple(spec.settings.get("weights", HybridConfig.weights))
-            for name, spec in registry.MODELS.items()
-            if spec.hybrid and tuple(spec.settings.get("baselines", ())) == tuple(baselines)}
+def registry_rows() -> dict[str, tuple[str, tuple[float, ...]]]:
+    """Registered hybrid rows: name -> (their blend as the grid names it, the weights they use now)."""
+    rows = {}
+    for name, spec in registry.MODELS.items():
+        if spec.hybrid and spec.model.endswith(":HybridScorer"):
+            config = spec.build_config()
+            rows[name] = (" + ".join(config.baselines), tuple(config.weights))
+    return rows
+
+
+def _weights_text(weights: Sequence[float]) -> str:
+    return ", ".join(f"{w:g}" for w in weights)
 
 
 def settings_text(config: Any) -> str:
@@ -148,15 +155,14 @@ def markdown(results: Mapping[str, Mapping[str, Any]], metadata: Mapping[str, An
     lines += ["", "## Chosen", ""]
     for protocol, result in results.items():
         chosen = result["chosen"]
-        blend = " + ".join(chosen["baselines"])
-        line = (f"- {protocol}: {blend} with weights {', '.join(f'{w:g}' for w in chosen['weights'])} "
-                f"({result['metric']} {chosen['value']:.4f}), for the registry row")
-        rows = registry_rows(chosen["baselines"])
-        for name, used in rows.items():
-            here = result["grid"][blend].get(",".join(f"{w:g}" for w in used))
-            line += f" {name}, which uses {', '.join(f'{w:g}' for w in used)}" + (
-                f" ({here:.4f} here, {here - chosen['value']:+.4f})" if here is not None else "")
-        lines.append(line + ("" if rows else " (none registered yet)") + ".")
+        line = (f"- {protocol}: best cell {' + '.join(chosen['baselines'])} with weights "
+                f"{_weights_text(chosen['weights'])} ({result['metric']} {chosen['value']:.4f}). Registered rows here:")
+        rows = [(name, blend, used, result["grid"][blend].get(",".join(f"{w:g}" for w in used)))
+                for name, (blend, used) in registry_rows().items() if blend in result["grid"]]
+        line += "".join(f" {name} ({blend}, {_weights_text(used)})"
+                        + (f" {here:.4f}, {here - chosen['value']:+.4f};" if here is not None else " not in the grid;")
+                        for name, blend, used, here in rows) or " none"
+        lines.append(line.rstrip(";") + ".")
     lines += ["", "The protocols' test parts were never read: only their training parts, split again by the protocol."]
     return "\n".join(lines) + "\n"
 

@@ -62,6 +62,8 @@ def test_quick_run_writes_a_value_per_weight_and_the_choice(tmp_path) -> None:
         assert all(result["rows"][tune_hybrid.row_name(*cell)]["reused_train_seconds"] > 0 for cell in cells)
         assert f"## {protocol}: {metric}" in markdown
     assert "test parts were never read" in markdown and "**" in markdown
+    # the registered rows are placed in the grid they were chosen from
+    assert "retrieval_ease_new_users (ease_new_users, 0.2)" in markdown
 
 
 @pytest.mark.parametrize("arguments, message", [
