@@ -11,7 +11,6 @@ import argparse
 import logging
 import sys
 from pathlib import Path
-from urllib.parse import urlparse
 
 from dotenv import find_dotenv
 from telegram.error import InvalidToken, NetworkError
@@ -23,6 +22,7 @@ from bot.conversation import RecommenderHolder
 from bot.polling import run_polling
 from bot.redaction import configure_logging, redact
 from bot.settings import Settings, SettingsError
+from bot.webhook import run_webhook
 from db.engine import DatabaseUnavailableError, make_session_factory
 from db.migrate import upgrade_database
 from movierec.data.download import DataDownloadError
@@ -77,19 +77,18 @@ def main(argv: list[str] | None = None) -> int:
 def _run(application: Application, settings: Settings, services: Services, *, webhook: bool) -> None:
     """Serve until SIGINT/SIGTERM; the updates in flight are finished before it returns.
 
-    Long polling keeps fetched updates in the database's inbox until they are handled (``bot/polling.py``).
-    A webhook update is confirmed to Telegram as soon as python-telegram-bot has queued it.
+    Both transports keep each update in the database's inbox from before Telegram is told it arrived
+    until it is handled (``bot/polling.py``, ``bot/webhook.py``).
     """
+    sessions = make_session_factory(services.engine)
     if webhook:
-        assert settings.webhook_url is not None  # checked by check_webhook
+        assert settings.webhook_url is not None and settings.webhook_secret is not None  # checked by check_webhook
         logger.info("receiving updates by webhook on port %d", settings.webhook_port)
-        # Telegram posts to WEBHOOK_URL; a proxy forwards it here unchanged, so we listen on its path.
-        application.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
-                                url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-                                webhook_url=settings.webhook_url, secret_token=settings.webhook_secret)
+        run_webhook(application, sessions, url=settings.webhook_url, secret=settings.webhook_secret,
+                    listen=settings.webhook_listen, port=settings.webhook_port)
     else:
         logger.info("receiving updates by long polling from %s", settings.telegram_api_url)
-        run_polling(application, make_session_factory(services.engine))
+        run_polling(application, sessions)
 
 
 def _load_holder(settings: Settings) -> RecommenderHolder:

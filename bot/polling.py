@@ -26,6 +26,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Coroutine, Sequence
 from contextlib import asynccontextmanager, suppress
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -129,7 +130,7 @@ async def poll(application: Application, sessions: sessionmaker[Session], stop: 
                 # The network, Telegram, a Conflict (another instance polls) or the database: nothing new
                 # was confirmed, so the same updates come again. Wait and try again.
                 logger.warning("%s; retrying in %.0f s", _failure(error), delay)
-                await _sleep_unless_stopped(delay, stop)
+                await sleep_unless_stopped(delay, stop)
                 delay = min(delay * 2, MAX_RETRY_DELAY_S)
             else:
                 delay = 1.0
@@ -150,17 +151,19 @@ async def _fetch_and_start(bot: Bot, offset: int | None, timeout: int, in_flight
         return offset
     # Telegram delivers an update again when our confirmation never reached it: start it only once.
     fresh = [update for update in updates if update.update_id not in in_flight]
-    stored = set(await asyncio.to_thread(_store, sessions, fresh)) if fresh else set()
+    stored = set(await asyncio.to_thread(store, sessions, fresh)) if fresh else set()
     for update in fresh:
         if update.update_id in stored:
             in_flight.start(update)
     return updates[-1].update_id + 1
 
 
-async def replay(in_flight: InFlight, bot: Bot, sessions: sessionmaker[Session]) -> int | None:
-    """Start the updates a previous process stored but did not finish; returns the getUpdates offset that
-    confirms them (None when there were none), so Telegram does not deliver them again."""
-    rows = await asyncio.to_thread(_pending, sessions)
+async def replay(in_flight: InFlight, bot: Bot, sessions: sessionmaker[Session], *,
+                 received_before: datetime | None = None) -> int | None:
+    """Start the updates a previous process stored but did not finish (those received before
+    ``received_before`` when given; never one this process is handling); returns the getUpdates offset
+    that confirms them (None when there were none), so Telegram does not deliver them again."""
+    rows = [row for row in await asyncio.to_thread(_pending, sessions, received_before) if row[0] not in in_flight]
     for update_id, payload in rows:
         try:
             update = Update.de_json(json.loads(payload), bot)
@@ -175,14 +178,20 @@ async def replay(in_flight: InFlight, bot: Bot, sessions: sessionmaker[Session])
     return None
 
 
+def stop_on_signals() -> asyncio.Event:
+    """An event that SIGINT or SIGTERM sets (call inside the running event loop)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
 def run_polling(application: Application, sessions: sessionmaker[Session]) -> None:
     """Serve by long polling until SIGINT or SIGTERM (in-flight updates are finished first)."""
 
     async def serve() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
+        stop = stop_on_signals()
         async with running(application):
             await application.bot.delete_webhook()  # getUpdates is refused while a webhook is set
             await poll(application, sessions, stop)
@@ -197,7 +206,8 @@ def _failure(error: TelegramError | SQLAlchemyError) -> str:
     return f"storing updates in the inbox failed ({error_summary(error)})"
 
 
-def _store(sessions: sessionmaker[Session], updates: Sequence[Update]) -> list[int]:
+def store(sessions: sessionmaker[Session], updates: Sequence[Update]) -> list[int]:
+    """Write ``updates`` to the inbox in one transaction; returns the ids newly stored."""
     with sessions.begin() as session:
         return inbox.store_updates(session, [(update.update_id, update.to_json()) for update in updates])
 
@@ -207,9 +217,9 @@ def _delete(sessions: sessionmaker[Session], update_id: int) -> None:
         inbox.delete_update(session, update_id)
 
 
-def _pending(sessions: sessionmaker[Session]) -> list[tuple[int, str]]:
+def _pending(sessions: sessionmaker[Session], received_before: datetime | None) -> list[tuple[int, str]]:
     with sessions.begin() as session:
-        return [(row.update_id, row.payload) for row in inbox.pending_updates(session)]
+        return [(row.update_id, row.payload) for row in inbox.pending_updates(session, received_before)]
 
 
 async def _unless_stopped(fetch: Coroutine[Any, Any, tuple[Update, ...]], stop: asyncio.Event) -> tuple[Update, ...]:
@@ -226,6 +236,6 @@ async def _unless_stopped(fetch: Coroutine[Any, Any, tuple[Update, ...]], stop: 
     return ()
 
 
-async def _sleep_unless_stopped(seconds: float, stop: asyncio.Event) -> None:
+async def sleep_unless_stopped(seconds: float, stop: asyncio.Event) -> None:
     with suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), seconds)

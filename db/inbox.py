@@ -1,12 +1,14 @@
 """The inbox of Telegram updates: stored before Telegram is told they arrived, deleted once handled.
 
 Like ``db.access``, each function takes a Session and never commits; the caller owns the transaction
-(``with factory.begin() as session:``). ``bot/polling.py`` explains why the inbox exists.
+(``with factory.begin() as session:``). ``bot/polling.py`` and ``bot/webhook.py`` explain why the
+inbox exists.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -38,6 +40,10 @@ def delete_update(session: Session, update_id: int) -> None:
     session.execute(delete(PendingUpdate).where(PendingUpdate.update_id == update_id))
 
 
-def pending_updates(session: Session) -> list[PendingUpdate]:
-    """Every stored update, oldest (lowest update_id) first."""
-    return list(session.scalars(select(PendingUpdate).order_by(PendingUpdate.update_id)))
+def pending_updates(session: Session, received_before: datetime | None = None) -> list[PendingUpdate]:
+    """Every stored update (only those received before ``received_before`` when given), lowest
+    update_id first."""
+    query = select(PendingUpdate).order_by(PendingUpdate.update_id)
+    if received_before is not None:
+        query = query.where(PendingUpdate.received_at < received_before)
+    return list(session.scalars(query))

@@ -235,9 +235,9 @@ class Impression(Base):
 class PendingUpdate(Base):
     """A Telegram update fetched and confirmed to Telegram but not yet fully handled: the bot's inbox.
 
-    Long polling stores each fetched batch here before the next getUpdates confirms it, and deletes a
-    row once its update is handled; rows left by a process that died are handled at the next start
-    (``bot/polling.py``, ``db/inbox.py``).
+    Long polling stores each fetched batch here before the next getUpdates confirms it, webhook mode each
+    update before it answers Telegram's POST; a row is deleted once its update is handled, and rows left
+    by a process that died are handled later (``bot/polling.py``, ``bot/webhook.py``, ``db/inbox.py``).
     """
 
     __tablename__ = "pending_updates"

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
+from sqlalchemy import update as sql_update
 
-from db import access
+from db import access, inbox
 from db.engine import make_engine, make_session_factory
+from db.models import PendingUpdate, utcnow
 from tests.bot_support import (ALICE, Served, data_dir, database_url, emulator, migrated_database,  # noqa: F401
                                served)
 from tests.emulator import BotApiEmulator
 
 pytestmark = pytest.mark.realdata
+FARGO = 100
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -63,10 +68,7 @@ async def test_python_m_bot_polls_the_configured_api_url(emulator: BotApiEmulato
     log = stderr.decode()
     assert process.returncode == 0, log
     assert emulator.token not in log and "non-personal" in log and f"now serving model version {version}" in log
-    engine = make_engine(database_url)
-    with make_session_factory(engine).begin() as session:
-        assert access.get_ratings(session, ALICE.id) == {100: 5.0, 273: 4.0}
-    engine.dispose()
+    assert _ratings(database_url, ALICE.id) == {FARGO: 5.0, 273: 4.0}
 
 
 async def test_python_m_bot_without_token_is_a_console_chat(database_url: str, tmp_path: Path) -> None:
@@ -98,22 +100,36 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-async def test_webhook_mode_checks_the_secret_on_every_request(emulator: BotApiEmulator, database_url: str,
-                                                               tmp_path: Path) -> None:
-    port = free_port()
+async def start_webhook_bot(emulator: BotApiEmulator, database_url: str, tmp_path: Path,  # noqa: F811
+                            port: int) -> asyncio.subprocess.Process:
+    """``python -m bot --webhook`` on 127.0.0.1:``port``, returned once it has registered its webhook."""
     env = bot_environment(database_url, tmp_path, TELEGRAM_BOT_TOKEN=emulator.token, TELEGRAM_API_URL=emulator.url,
                           WEBHOOK_URL="https://bot.example.org/hook", WEBHOOK_PORT=str(port),
                           WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_SECRET="s3cret_token")
     process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "--webhook", cwd=tmp_path, env=env,
                                                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    for _ in range(600):  # the process needs a few seconds to start listening
+        if emulator.webhook:
+            break
+        await asyncio.sleep(0.1)
+    return process
+
+
+async def stop_bot(process: asyncio.subprocess.Process) -> str:
+    """SIGTERM, then the process's stderr once it has exited."""
+    process.send_signal(signal.SIGTERM)
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    return stderr.decode()
+
+
+async def test_webhook_mode_checks_the_secret_on_every_request(emulator: BotApiEmulator, database_url: str,
+                                                               tmp_path: Path) -> None:
+    port = free_port()
+    process = await start_webhook_bot(emulator, database_url, tmp_path, port)
     update = {"update_id": 1, "message": {"message_id": 1, "date": 1_800_000_000, "text": "Fargo 5",
                                           "chat": {"id": ALICE.id, "type": "private"}, "from": ALICE.as_json()}}
     try:
         async with aiohttp.ClientSession() as http:
-            for _ in range(600):  # the process needs a few seconds to start listening
-                if emulator.webhook:
-                    break
-                await asyncio.sleep(0.1)
             assert emulator.webhook["url"] == "https://bot.example.org/hook"
             assert emulator.webhook["secret_token"] == "s3cret_token"
             url = f"http://127.0.0.1:{port}/hook"
@@ -126,12 +142,47 @@ async def test_webhook_mode_checks_the_secret_on_every_request(emulator: BotApiE
                     await asyncio.sleep(0.1)
             async with http.post(url, json=update) as response:
                 assert response.status == 403
+            async with http.post(url, data=b"{not json", headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret_token"}) as r:
+                assert r.status == 400
             async with http.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret_token"}) as r:
                 assert r.status == 200
         reply, = await emulator.wait_for_replies(ALICE.id, 1, timeout=30)
         assert "Fargo (1996)" in reply.text
     finally:
-        process.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 0, stderr.decode()
-    assert emulator.token not in stderr.decode()
+        stderr = await stop_bot(process)
+    assert process.returncode == 0, stderr
+    assert emulator.token not in stderr
+    assert _ratings(database_url, ALICE.id) == {FARGO: 5.0}
+
+
+async def test_a_webhook_update_confirmed_by_a_process_that_died_is_handled_at_the_next_start(
+        emulator: BotApiEmulator, database_url: str, tmp_path: Path) -> None:  # noqa: F811
+    # The dead process answered Telegram 200 (so Telegram will not send it again) and stored the update,
+    # then was killed before handling it; the new process finds it in the inbox.
+    update = {"update_id": 5, "message": {"message_id": 5, "date": 1_800_000_000, "text": "Fargo 4",
+                                          "chat": {"id": ALICE.id, "type": "private"}, "from": ALICE.as_json()}}
+    engine = make_engine(database_url)
+    with make_session_factory(engine).begin() as session:
+        inbox.store_updates(session, [(5, json.dumps(update))])
+        session.execute(sql_update(PendingUpdate).values(received_at=utcnow() - timedelta(minutes=10)))
+    engine.dispose()
+    process = await start_webhook_bot(emulator, database_url, tmp_path, free_port())
+    try:
+        reply, = await emulator.wait_for_replies(ALICE.id, 1, timeout=30)
+        assert "Fargo (1996)" in reply.text
+    finally:
+        stderr = await stop_bot(process)
+    assert process.returncode == 0, stderr
+    assert _ratings(database_url, ALICE.id) == {FARGO: 4.0}
+    engine = make_engine(database_url)
+    with make_session_factory(engine).begin() as session:
+        assert inbox.pending_updates(session) == []  # handled, then deleted
+    engine.dispose()
+
+
+def _ratings(database_url: str, user_id: int) -> dict[int, float]:
+    engine = make_engine(database_url)
+    with make_session_factory(engine).begin() as session:
+        ratings = access.get_ratings(session, user_id)
+    engine.dispose()
+    return ratings
