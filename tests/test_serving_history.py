@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from movierec.data.lookup import IdIndex, sorted_lookup
+from movierec.data.lookup import IdIndex, indices_by_key, sorted_lookup
 from movierec.models.base import RatingArrays, UserQuery
 from movierec.serving.catalog import Catalog
 from movierec.serving.explain import OVERALL_REASON, Explainer
@@ -33,6 +33,18 @@ def test_id_index_without_a_table_for_very_sparse_ids() -> None:
 def test_id_index_refuses_unsorted_ids() -> None:
     with pytest.raises(ValueError, match="increasing"):
         IdIndex(np.array([5, 1]))
+
+
+def test_indices_by_key_lists_each_keys_entries_in_order_and_empty_keys_too() -> None:
+    keys = np.array([2, 0, 2, 0, 3])
+    assert [group.tolist() for group in indices_by_key(keys, 5)] == [[1, 3], [], [0, 2], [4], []]
+
+
+@given(st.lists(st.integers(0, 6), max_size=30))
+def test_indices_by_key_partitions_every_entry(keys: list[int]) -> None:
+    groups = indices_by_key(np.array(keys, dtype=np.int64), 7)
+    assert sorted(i for group in groups for i in group.tolist()) == list(range(len(keys)))
+    assert all(keys[i] == key for key, group in enumerate(groups) for i in group.tolist())
 
 
 @settings(max_examples=200, deadline=None)

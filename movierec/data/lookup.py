@@ -21,6 +21,13 @@ def sorted_lookup(known: np.ndarray, values: Sequence[Any] | np.ndarray) -> np.n
     return np.where(known[pos] == values, pos + 1, 0).astype(np.int32)
 
 
+def indices_by_key(keys: np.ndarray, count: int) -> list[np.ndarray]:
+    """For each key 0..count-1, the indices of its entries in ``keys`` (in their order there): the rows
+    of each user or movie, for the alternating least-squares fits."""
+    order = np.argsort(keys, kind="stable")
+    return np.split(order, np.searchsorted(keys[order], np.arange(1, count)))
+
+
 class IdIndex:
     """1-based positions of integer ids, like :func:`sorted_lookup`, by one array read per id.
 

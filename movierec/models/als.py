@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from movierec.data.lookup import indices_by_key
 from movierec.models.known_users import KnownUserModel
 
 
@@ -47,12 +48,6 @@ def _solve_rows(groups: list[np.ndarray], partner_of: np.ndarray, partners: np.n
     return solved
 
 
-def _groups(rows: np.ndarray, count: int) -> list[np.ndarray]:
-    """Indices of the ratings of each of ``count`` rows."""
-    order = np.argsort(rows, kind="stable")
-    return np.split(order, np.searchsorted(rows[order], np.arange(1, count)))
-
-
 class BiasedAls(KnownUserModel):
     """RatingPredictor for known users: biased matrix factorisation by weighted-lambda ALS."""
 
@@ -66,7 +61,7 @@ class BiasedAls(KnownUserModel):
 
     def fit(self, train: pd.DataFrame, movies: pd.DataFrame) -> None:
         users, items, stars = self._index_ratings(train, movies)
-        by_user, by_item = _groups(users, len(self.user_ids)), _groups(items, len(self.movie_ids))
+        by_user, by_item = indices_by_key(users, len(self.user_ids)), indices_by_key(items, len(self.movie_ids))
         self.mean = float(stars.mean())
         centred = stars - self.mean
         self.item_vectors = np.random.default_rng(self.config.seed).normal(0.0, 0.1, (len(self.movie_ids), self.config.dim))

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from movierec.data.lookup import sorted_lookup
 from movierec.models.base import UserQuery
 from movierec.models.stages import Stages
 from movierec.models.two_stage import zscore
@@ -81,10 +82,8 @@ class HybridScorer(Stages):
 
     def _aligned_scores(self, baseline: Any, queries: Sequence[UserQuery]) -> np.ndarray:
         """A baseline's scores in retrieval's column order; 0 for a movie the baseline never saw."""
-        theirs = baseline.movie_ids  # sorted
-        position = np.minimum(np.searchsorted(theirs, self.movie_ids), len(theirs) - 1)
-        columns = np.where(theirs[position] == self.movie_ids, position, -1)
+        found = sorted_lookup(baseline.movie_ids, self.movie_ids)  # the baselines' ids are sorted
         scores = np.asarray(baseline.score_items(queries), dtype=np.float64)
-        aligned = np.zeros((len(queries), len(columns)))
-        aligned[:, columns >= 0] = scores[:, columns[columns >= 0]]
+        aligned = np.zeros((len(queries), len(found)))
+        aligned[:, found > 0] = scores[:, found[found > 0] - 1]
         return aligned

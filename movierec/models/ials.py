@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from movierec.data import schema
+from movierec.data.lookup import indices_by_key, sorted_lookup
 from movierec.models.base import UserQuery
 from movierec.models.npz_io import load_model_files, save_model_files
 
@@ -63,13 +64,6 @@ def _regress_rows(others: np.ndarray, rated: Sequence[np.ndarray], alpha: float,
     return solved
 
 
-def _grouped(keys: np.ndarray, values: np.ndarray, groups: int) -> list[np.ndarray]:
-    """values split by key 0..groups-1 (each group's values in their original order)."""
-    order = np.argsort(keys, kind="stable")
-    bounds = np.searchsorted(keys[order], np.arange(groups + 1))
-    return [values[order[start:end]] for start, end in zip(bounds[:-1], bounds[1:])]
-
-
 class ImplicitAlsModel:
     """ItemScorer: score = folded-in user factor @ movie factors."""
 
@@ -79,7 +73,6 @@ class ImplicitAlsModel:
         self.config = config or ImplicitAlsConfig()
         self._movie_ids = np.empty(0, dtype=np.int64)
         self._movie_factors = np.empty((0, self.config.factors))
-        self._column_of: dict[int, int] = {}
 
     @property
     def movie_ids(self) -> np.ndarray:
@@ -89,12 +82,12 @@ class ImplicitAlsModel:
         if train.empty:
             raise ValueError("cannot fit implicit ALS on an empty ratings frame")
         config = self.config
-        self._set_movies(np.union1d(movies[schema.MOVIE_ID].to_numpy(np.int64), train[schema.MOVIE_ID].to_numpy(np.int64)))
+        self._movie_ids = np.union1d(movies[schema.MOVIE_ID].to_numpy(np.int64), train[schema.MOVIE_ID].to_numpy(np.int64))
         pairs = train[[schema.USER_ID, schema.MOVIE_ID]].drop_duplicates()
         users = pd.factorize(pairs[schema.USER_ID])[0]
         items = np.searchsorted(self._movie_ids, pairs[schema.MOVIE_ID].to_numpy(np.int64))
-        items_of_user = _grouped(users, items, users.max() + 1)
-        users_of_item = _grouped(items, users, len(self._movie_ids))
+        items_of_user = [items[rows] for rows in indices_by_key(users, users.max() + 1)]
+        users_of_item = [users[rows] for rows in indices_by_key(items, len(self._movie_ids))]
         movie_factors = np.random.default_rng(config.seed).normal(0.0, 0.01, (len(self._movie_ids), config.factors))
         for _ in range(config.iterations):
             user_factors = _regress_rows(movie_factors, items_of_user, config.alpha, config.l2)
@@ -102,15 +95,15 @@ class ImplicitAlsModel:
         self._movie_factors = movie_factors
 
     def score_items(self, queries: Sequence[UserQuery]) -> np.ndarray:
-        # movies the training catalog lacks have no factor, so they cannot inform the fold-in
-        rated = [np.array([self._column_of[m] for m in query.history if m in self._column_of], dtype=np.int64)
-                 for query in queries]
+        rated = [self._rated_columns(query) for query in queries]
         user_factors = _regress_rows(self._movie_factors, rated, self.config.alpha, self.config.l2)
         return (user_factors @ self._movie_factors.T).astype(np.float32)
 
-    def _set_movies(self, movie_ids: np.ndarray) -> None:
-        self._movie_ids = movie_ids
-        self._column_of = {int(movie_id): column for column, movie_id in enumerate(movie_ids)}
+    def _rated_columns(self, query: UserQuery) -> np.ndarray:
+        """Columns of the query's rated movies; movies the training catalog lacks have no factor, so they
+        cannot inform the fold-in."""
+        positions = sorted_lookup(self._movie_ids, np.fromiter(query.history, dtype=np.int64, count=len(query.history)))
+        return positions[positions > 0].astype(np.int64) - 1
 
     def save(self, path: Path) -> None:
         save_model_files(path, {"config": dataclasses.asdict(self.config)},
@@ -123,6 +116,6 @@ class ImplicitAlsModel:
             model = cls(ImplicitAlsConfig(**stored["config"]))
         except (KeyError, TypeError) as error:
             raise ValueError(f"{path} holds an unreadable implicit ALS config: {error}") from error
-        model._set_movies(arrays["movie_ids"])
+        model._movie_ids = arrays["movie_ids"]
         model._movie_factors = arrays["movie_factors"]
         return model
