@@ -7,27 +7,20 @@ Bad values fail at start-up with a message that names the variable, not deep ins
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dotenv import dotenv_values
-
 from db.engine import DEFAULT_DATABASE_URL
+from movierec.settings import DEFAULT_ARTIFACTS_DIR, DataSettings, SettingsError, environment_values
 
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
 DEFAULT_WEBHOOK_PORT = 8443
 DEFAULT_TELEGRAM_RATE_LIMIT = 30.0
 """Telegram's overall limit of outgoing messages per second for one bot (shared by all its processes)."""
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Telegram's rule for the webhook secret token: 1-256 characters of A-Z, a-z, 0-9, _ and -.
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
-
-
-class SettingsError(ValueError):
-    """A setting is present but unusable; the message names the variable and what is expected."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +31,7 @@ class Settings:
     telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
     database_url: str = DEFAULT_DATABASE_URL
     data_dir: Path | None = None
-    artifacts_dir: Path = Path("artifacts")
+    artifacts_dir: Path = DEFAULT_ARTIFACTS_DIR
     admin_ids: frozenset[int] = frozenset()
     log_level: str = "INFO"
     webhook_url: str | None = None
@@ -55,32 +48,24 @@ class Settings:
         Real environment variables win over the file, so a deployment can override a checked-out
         ``.env`` without editing it.
         """
-        values: dict[str, str] = {}
-        if env_file is not None and env_file.is_file():
-            values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
-        values.update(os.environ if environ is None else environ)
-
-        def get(name: str) -> str | None:
-            value = values.get(name, "").strip()
-            return value or None
-
-        api_url = (get("TELEGRAM_API_URL") or DEFAULT_TELEGRAM_API_URL).rstrip("/")
+        values = environment_values(environ, env_file)
+        data = DataSettings.from_values(values)
+        api_url = values.get("TELEGRAM_API_URL", DEFAULT_TELEGRAM_API_URL).rstrip("/")
         if not re.match(r"https?://[^/\s]+", api_url):
             raise SettingsError(f"TELEGRAM_API_URL must be an http(s) URL, got {api_url!r}")
-        data_dir = get("MOVIEREC_DATA_DIR")
         return cls(
-            telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
+            telegram_bot_token=values.get("TELEGRAM_BOT_TOKEN"),
             telegram_api_url=api_url,
-            database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
-            data_dir=Path(data_dir) if data_dir else None,
-            artifacts_dir=Path(get("MOVIEREC_ARTIFACTS_DIR") or "artifacts"),
-            admin_ids=parse_admin_ids(get("BOT_ADMIN_IDS") or ""),
-            log_level=_log_level(get("LOG_LEVEL") or "INFO"),
-            webhook_url=get("WEBHOOK_URL"),
-            webhook_port=_port(get("WEBHOOK_PORT")),
-            webhook_listen=get("WEBHOOK_LISTEN") or "0.0.0.0",
-            webhook_secret=get("WEBHOOK_SECRET"),
-            telegram_rate_limit=_rate_limit(get("TELEGRAM_RATE_LIMIT")),
+            database_url=values.get("DATABASE_URL", DEFAULT_DATABASE_URL),
+            data_dir=data.data_dir,
+            artifacts_dir=data.artifacts_dir,
+            admin_ids=parse_admin_ids(values.get("BOT_ADMIN_IDS", "")),
+            log_level=data.log_level,
+            webhook_url=values.get("WEBHOOK_URL"),
+            webhook_port=_port(values.get("WEBHOOK_PORT")),
+            webhook_listen=values.get("WEBHOOK_LISTEN", "0.0.0.0"),
+            webhook_secret=values.get("WEBHOOK_SECRET"),
+            telegram_rate_limit=_rate_limit(values.get("TELEGRAM_RATE_LIMIT")),
         )
 
     def check_webhook(self) -> None:
@@ -102,13 +87,6 @@ def parse_admin_ids(text: str) -> frozenset[int]:
             raise SettingsError(f"BOT_ADMIN_IDS must be comma-separated Telegram user ids, got {part!r}")
         ids.add(int(part))
     return frozenset(ids)
-
-
-def _log_level(text: str) -> str:
-    level = text.upper()
-    if level not in LOG_LEVELS:
-        raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {text!r}")
-    return level
 
 
 def _port(text: str | None) -> int:

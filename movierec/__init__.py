@@ -3,12 +3,20 @@
 TensorFlow Recommenders 0.7.7 only works with Keras 2 (the ``tf-keras`` package). TensorFlow picks its
 Keras flavour the first time it is imported, so the switch below must run before any ``import
 tensorflow`` anywhere in the process. Every module that touches TensorFlow lives under this package,
-so importing it first is enough: this is the one place the variable is set.
+so importing it first is enough (Python imports this package before any of its modules): this is the one
+place the variable is set. It is forced rather than defaulted: a user environment with
+``TF_USE_LEGACY_KERAS=0`` would otherwise make TFRS fail at import with an error about Keras 3.
 """
 
+import logging
 import os
+import sys
 
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+if "tensorflow" in sys.modules and os.environ.get("TF_USE_LEGACY_KERAS") != "1":
+    # Too late to switch: TensorFlow already chose its Keras. Say so rather than fail later inside TFRS.
+    logging.getLogger(__name__).warning(
+        "tensorflow was imported before movierec; import movierec first so that TFRS gets Keras 2")
+os.environ["TF_USE_LEGACY_KERAS"] = "1"
 # TensorFlow's C++ start-up chatter (CPU feature notices, oneDNN banners) drowns our own logs.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import time
 from pathlib import Path
@@ -26,9 +25,10 @@ import pandas as pd  # noqa: E402
 
 from movierec.data import schema  # noqa: E402
 from movierec.data.download import DataDownloadError  # noqa: E402
-from movierec.data.features import user_activity  # noqa: E402
-from movierec.data.loaders import MovieLens, load_movielens, resolve_data_source  # noqa: E402
+from movierec.data.features import add_movie_features, add_user_features, user_activity  # noqa: E402
+from movierec.data.loaders import MovieLens, load_configured  # noqa: E402
 from movierec.data.files import DataFormatError  # noqa: E402
+from movierec.settings import SettingsError, add_data_arguments, settings_from_arguments  # noqa: E402
 
 logger = logging.getLogger("movierec.eda")
 
@@ -91,6 +91,43 @@ def ratings_per_month(ratings: pd.DataFrame) -> pd.Series:
     """Number of ratings given in each calendar month."""
     months = pd.to_datetime(ratings[schema.TIMESTAMP], unit="s").dt.to_period("M")
     return months.value_counts().sort_index()
+
+
+# Bucket edges (lower bound inclusive) for the engineered features' table.
+_FEATURE_BUCKETS = {
+    schema.MOVIE_AGE_AT_RATING: ("movie age at rating (years)", [0, 1, 3, 10, 25, np.inf]),
+    schema.MOVIE_RATING_COUNT: ("ratings of the movie", [1, 10, 50, 200, np.inf]),
+    schema.USER_RATING_COUNT: ("ratings by the user", [1, 50, 100, 250, np.inf]),
+}
+
+
+def _bucket_labels(edges: list[float]) -> list[str]:
+    return [f"{low:g}+" if high == np.inf else f"{low:g}-{high:g}" for low, high in zip(edges, edges[1:])]
+
+
+def feature_table(data: MovieLens) -> pd.DataFrame:
+    """Ratings and mean stars per bucket of each engineered feature (movie age, popularity, user activity)."""
+    rows = add_user_features(add_movie_features(data.ratings, data.movies))
+    parts = []
+    for column, (label, edges) in _FEATURE_BUCKETS.items():
+        buckets = pd.cut(rows[column], edges, labels=_bucket_labels(edges), right=False)
+        grouped = rows[schema.USER_RATING].astype("float64").groupby(buckets, observed=True)
+        part = pd.DataFrame({"ratings": grouped.size().astype("int64"), "share": grouped.size() / len(rows),
+                             "mean rating": grouped.mean()})
+        part.index = [f"{label}: {bucket}" for bucket in part.index]
+        parts.append(part)
+    return pd.concat(parts).rename_axis("feature bucket")
+
+
+def enrichment_table(data: MovieLens, top: int = 10) -> pd.DataFrame | None:
+    """The most rated directors when the catalog was enriched from the Kaggle files (else None)."""
+    if schema.DIRECTOR not in data.movies.columns or data.movies[schema.DIRECTOR].isna().all():
+        return None
+    directed = data.movies.dropna(subset=[schema.DIRECTOR])
+    grouped = directed.groupby(schema.DIRECTOR)
+    table = pd.DataFrame({"movies": grouped.size().astype("int64"),
+                          "ratings": grouped[schema.RATING_COUNT].sum().astype("int64")})
+    return table.sort_values("ratings", ascending=False).head(top)
 
 
 def _markdown_table(frame: pd.DataFrame, float_format: str = "{:.3f}") -> str:
@@ -197,6 +234,18 @@ def build_report(data: MovieLens, out: Path) -> Path:
         "items hold almost all ratings.", _markdown_table(tail),
         "## Genres", f"![genres]({files['genres']})", _markdown_table(tables["genres"]),
     ]
+    sections += ["## Engineered features",
+                 "The features the data pipeline derives for models (`movierec.data.features`): how old a movie "
+                 "was when it was rated, how many ratings the movie has, and how many ratings its user gave. "
+                 "Each bucket's mean rating shows whether the feature carries signal.",
+                 _markdown_table(feature_table(data))]
+    directors = enrichment_table(data)
+    if directors is not None:
+        matched = int(data.movies[schema.DIRECTOR].notna().sum())
+        sections += ["## Cast and crew (Kaggle enrichment)",
+                     f"{matched:,} of {len(data.movies):,} movies ({matched / len(data.movies):.1%}) matched "
+                     "Kaggle's *The Movies Dataset* by title and year. The most rated directors:",
+                     _markdown_table(directors)]
     if has_demographics:
         sections += ["## Who rates", f"![demographics]({files['demographics']})"]
         for key in ("age", "gender", "occupation"):
@@ -212,19 +261,23 @@ def build_report(data: MovieLens, out: Path) -> Path:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", default=os.environ.get("MOVIEREC_DATA_DIR") or None,
-                        help="a MovieLens release folder or zip (default: $MOVIEREC_DATA_DIR, else download 100k)")
+    add_data_arguments(parser)
     parser.add_argument("--out", type=Path, default=Path("reports/eda"), help="output folder (default reports/eda)")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("matplotlib").setLevel(logging.WARNING)  # its INFO notes about axis units are noise here
     args = parse_args(argv)
+    try:
+        settings = settings_from_arguments(args)
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("matplotlib").setLevel(logging.WARNING)  # its INFO notes about axis units are noise here
     started = time.perf_counter()
     try:
-        data = load_movielens(resolve_data_source(args.data_dir))
+        _, data = load_configured(settings)
     except (DataDownloadError, DataFormatError, FileNotFoundError) as error:
         logger.error("%s", error)
         return 1

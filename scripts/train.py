@@ -5,8 +5,8 @@
     python -m scripts.train --report             # also write reports/metrics.{json,md} and plots
     python -m scripts.train --quick ...          # tiny settings, for tests and smoke runs
 
-Settings come from the command line, falling back to MOVIEREC_DATA_DIR and MOVIEREC_ARTIFACTS_DIR
-(from the environment or .env, as for the bot).
+Settings come from the command line, falling back to MOVIEREC_DATA_DIR, MOVIEREC_METADATA_DIR,
+MOVIEREC_ARTIFACTS_DIR and LOG_LEVEL (from the environment or .env, as for the bot).
 """
 
 from __future__ import annotations
@@ -14,18 +14,16 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 import time
 from pathlib import Path
 
-from dotenv import find_dotenv, load_dotenv
-
 from movierec.artifacts import ArtifactsUnavailable, latest_version_dir
 from movierec.data.download import DataDownloadError
-from movierec.data.loaders import load_movielens, resolve_data_source
+from movierec.data.loaders import load_configured
 from movierec.models.registry import spec
 from movierec.models.two_stage import TwoStageConfig
+from movierec.settings import SettingsError, add_data_arguments, settings_from_arguments
 from movierec.training.served import SERVED_ROLES, check_servable, train_served_models
 
 logger = logging.getLogger("movierec.train")
@@ -34,11 +32,7 @@ logger = logging.getLogger("movierec.train")
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", default=os.environ.get("MOVIEREC_DATA_DIR") or None,
-                        help="a MovieLens release folder or zip (default: $MOVIEREC_DATA_DIR, else download 100k)")
-    parser.add_argument("--artifacts-dir", type=Path,
-                        default=Path(os.environ.get("MOVIEREC_ARTIFACTS_DIR") or "artifacts"),
-                        help="where trained versions are published (default: $MOVIEREC_ARTIFACTS_DIR or artifacts/)")
+    add_data_arguments(parser, artifacts=True)
     parser.add_argument("--reports-dir", type=Path, default=Path("reports"), help="where --report writes")
     parser.add_argument("--models", default=None,
                         help="comma-separated registry names for --report (default: every registered model)")
@@ -52,7 +46,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="write TensorBoard training logs of the served models under DIR")
     parser.add_argument("--no-train", action="store_true", help="with --report: skip training the served models")
     parser.add_argument("--if-missing", action="store_true", help="do nothing when a trained version already exists")
-    parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO"))
     args = parser.parse_args(argv)
     if args.epochs is not None and args.epochs < 1:
         parser.error("--epochs must be at least 1")
@@ -66,17 +59,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # The bot reads .env too: both must agree on where the data and the artifacts are.
-    load_dotenv(find_dotenv(usecwd=True), override=False)
     args = parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = settings_from_arguments(args)  # the bot reads the same settings: both find the same artifacts
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.if_missing:
         try:
-            version_dir = latest_version_dir(args.artifacts_dir)
+            version_dir = latest_version_dir(settings.artifacts_dir)
             print(f"trained models found ({version_dir.name}); skipping training")
             return 0
         except ArtifactsUnavailable:
-            print(f"no trained models in {args.artifacts_dir}: training the default models (about 2 minutes)")
+            print(f"no trained models in {settings.artifacts_dir}: training the default models (about 2 minutes)")
     try:
         for role in () if args.no_train else SERVED_ROLES:  # refuse a report-only row before any download
             check_servable(role, getattr(args, role))
@@ -84,18 +80,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:
-        source = resolve_data_source(args.data_dir)
-        movielens = load_movielens(source)
+        source, movielens = load_configured(settings)
     except (DataDownloadError, OSError, ValueError) as error:
         print(f"error: cannot load MovieLens: {error}", file=sys.stderr)
         return 2
     if not args.no_train:
         started = time.perf_counter()
         served = TwoStageConfig(retrieval=args.retrieval, ranking=args.ranking)
-        version, summary = train_served_models(movielens, args.artifacts_dir, served, quick=args.quick,
+        version, summary = train_served_models(movielens, settings.artifacts_dir, served, quick=args.quick,
                                                epochs=args.epochs, seed=args.seed, source=str(source),
                                                tensorboard_dir=args.tensorboard)
-        print(f"published version {version} in {args.artifacts_dir} "
+        print(f"published version {version} in {settings.artifacts_dir} "
               f"({time.perf_counter() - started:.0f} s): "
               + json.dumps({role: m["train_seconds"] for role, m in summary["models"].items()}))
     if args.report:

@@ -20,7 +20,6 @@ import argparse
 import dataclasses
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
@@ -29,12 +28,12 @@ from typing import Any
 
 import pandas as pd
 
-import movierec  # noqa: F401  (sets TF_USE_LEGACY_KERAS before any model imports tensorflow)
-from movierec.data.loaders import load_movielens, resolve_data_source
+from movierec.data.loaders import load_configured
 from movierec.data.splits import Split, held_out_users_split, per_user_split, random_split
 from movierec.evaluation.protocols import new_users_protocol, tfrs_protocol, top_n_protocol
 from movierec.evaluation.queries import is_item_scorer
 from movierec.models import registry
+from movierec.settings import SettingsError, add_data_arguments, settings_from_arguments
 
 logger = logging.getLogger(__name__)
 
@@ -139,24 +138,27 @@ def markdown(results: Mapping[str, Mapping[str, Any]], metadata: Mapping[str, An
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", default=os.environ.get("MOVIEREC_DATA_DIR") or None,
-                        help="MovieLens folder or zip (default: $MOVIEREC_DATA_DIR, else the cached ML-100k)")
+    add_data_arguments(parser)
     parser.add_argument("--models", default=None, help="comma-separated registry names (default: all with a search space)")
     parser.add_argument("--protocol", choices=sorted(TUNING), default="new_users",
                         help="whose training split to carve validation data from (default: new_users, the headline)")
     parser.add_argument("--reports-dir", type=Path, default=Path("reports"))
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--quick", action="store_true", help="two values per setting and tiny models: for tests")
-    parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO"))
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = settings_from_arguments(args)
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     names = [n.strip() for n in args.models.split(",") if n.strip()] if args.models else list(registry.MODELS)
     try:
-        movielens = load_movielens(resolve_data_source(args.data_dir))
+        _, movielens = load_configured(settings)
         specs = {name: registry.spec(name) for name in names}
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -24,7 +24,6 @@ import argparse
 import dataclasses
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
@@ -33,10 +32,10 @@ from typing import Any
 
 import pandas as pd
 
-import movierec  # noqa: F401  (sets TF_USE_LEGACY_KERAS before any model imports tensorflow)
-from movierec.data.loaders import load_movielens, resolve_data_source
+from movierec.data.loaders import load_configured
 from movierec.models import registry
 from movierec.models.hybrid import HybridConfig, HybridScorer
+from movierec.settings import SettingsError, add_data_arguments, settings_from_arguments
 from scripts.tune import TUNING
 
 logger = logging.getLogger(__name__)
@@ -175,8 +174,7 @@ def _cells(values: Mapping[str, float], keys: Sequence[str], best: Mapping[str, 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", default=os.environ.get("MOVIEREC_DATA_DIR") or None,
-                        help="MovieLens folder or zip (default: $MOVIEREC_DATA_DIR, else the cached ML-100k)")
+    add_data_arguments(parser)
     parser.add_argument("--protocols", default="new_users,top_n",
                         help=f"comma-separated, of {', '.join(sorted(TUNING))} (default: new_users,top_n)")
     parser.add_argument("--weights", default=",".join(f"{w:g}" for w in WEIGHTS),
@@ -185,13 +183,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--reports-dir", type=Path, default=Path("reports"))
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--quick", action="store_true", help="tiny retrieval and the first two weights: for tests")
-    parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO"))
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = settings_from_arguments(args)
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     protocols = [p.strip() for p in args.protocols.split(",") if p.strip()]
     try:
         unknown = [p for p in protocols if p not in TUNING]
@@ -200,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         weights = [float(w) for w in args.weights.split(",") if w.strip()]
         if not weights or any(not w >= 0 for w in weights):
             raise ValueError(f"--weights must be numbers >= 0, got {args.weights!r}")
-        movielens = load_movielens(resolve_data_source(args.data_dir))
+        _, movielens = load_configured(settings)
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -21,7 +21,6 @@ import argparse
 import dataclasses
 import json
 import logging
-import os
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
@@ -31,14 +30,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-import movierec  # noqa: F401  (sets TF_USE_LEGACY_KERAS before any model imports tensorflow)
-from movierec.data.loaders import load_movielens, resolve_data_source
+from movierec.data.loaders import load_configured
 from movierec.data.splits import random_split
 from movierec.evaluation.metrics import rmse
 from movierec.evaluation.protocols import known_user_queries
 from movierec.evaluation.queries import fit_timed, is_rating_predictor
 from movierec.models import registry
 from movierec.models.base import clip_stars
+from movierec.settings import SettingsError, add_data_arguments, settings_from_arguments
 from scripts.tune import TUNING
 
 logger = logging.getLogger(__name__)
@@ -150,8 +149,7 @@ def markdown(result: Mapping[str, Any], metadata: Mapping[str, Any]) -> str:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", default=os.environ.get("MOVIEREC_DATA_DIR") or None,
-                        help="MovieLens folder or zip (default: $MOVIEREC_DATA_DIR, else the cached ML-100k)")
+    add_data_arguments(parser)
     parser.add_argument("--members", default=None,
                         help=f"comma-separated registry names (default: the {ROW!r} row's members)")
     parser.add_argument("--splits", default=",".join(map(str, SPLITS)),
@@ -160,13 +158,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--reports-dir", type=Path, default=Path("reports"))
     parser.add_argument("--seed", type=int, default=42, help="seed of the tfrs protocol's own split")
     parser.add_argument("--quick", action="store_true", help="the members' tiny test settings: for tests")
-    parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO"))
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = settings_from_arguments(args)
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         members = ([m.strip() for m in args.members.split(",") if m.strip()] if args.members
                    else list(registry.spec(ROW).build_config().members))
@@ -174,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         if not members or len(set(members)) != len(members) or not splits or len(set(splits)) != len(splits):
             raise ValueError(f"--members and --splits need distinct entries, got {args.members!r}, {args.splits!r}")
         factories = member_factories(members, quick=args.quick, threads=args.threads)
-        movielens = load_movielens(resolve_data_source(args.data_dir))
+        _, movielens = load_configured(settings)
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import re
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from bot.app import Services, build_application
 from bot.settings import Settings, SettingsError, parse_admin_ids
 from db.engine import DEFAULT_DATABASE_URL
+from movierec.settings import DataSettings, add_data_arguments, settings_from_arguments
 
 
 def test_defaults() -> None:
@@ -70,3 +73,31 @@ def test_webhook_needs_https_and_a_valid_secret() -> None:
                                   env_file=None).check_webhook()
     Settings.from_environment({"WEBHOOK_URL": "https://example.org/hook", "WEBHOOK_SECRET": "s3cr3t_-x"},
                               env_file=None).check_webhook()
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_env_example_documents_every_setting_and_is_valid() -> None:
+    source = (ROOT / "bot" / "settings.py").read_text() + (ROOT / "movierec" / "settings.py").read_text()
+    read = set(re.findall(r'values\.get\("([A-Z_]+)"', source))
+    documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
+    assert {"TELEGRAM_BOT_TOKEN", "MOVIEREC_METADATA_DIR", "WEBHOOK_SECRET"} <= read
+    assert read == documented
+    example = Settings.from_environment({}, env_file=ROOT / ".env.example")
+    assert example.telegram_bot_token is None and example.artifacts_dir == Path("artifacts")
+
+
+def test_scripts_read_the_env_file_and_the_command_line_wins(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("MOVIEREC_DATA_DIR=~/ml-1m\nMOVIEREC_METADATA_DIR=/kaggle\nLOG_LEVEL=debug\n")
+    parser = argparse.ArgumentParser()
+    add_data_arguments(parser, artifacts=True)
+    from_file = settings_from_arguments(parser.parse_args([]), {}, env_file)
+    assert from_file == DataSettings(data_dir=Path("~/ml-1m").expanduser(), metadata_dir=Path("/kaggle"),
+                                     log_level="DEBUG")
+    given = settings_from_arguments(parser.parse_args(["--data-dir", "x", "--artifacts-dir", "a", "--log-level",
+                                                       "warning"]), {}, env_file)
+    assert (given.data_dir, given.artifacts_dir, given.log_level) == (Path("x"), Path("a"), "WARNING")
+    with pytest.raises(SettingsError, match="LOG_LEVEL"):
+        settings_from_arguments(parser.parse_args(["--log-level", "chatty"]), {}, env_file)

@@ -10,7 +10,10 @@ import pandas as pd
 import pytest
 
 from movierec.data import schema
-from movierec.data.enrichment import enrich_movies, normalise_title
+from movierec.data.enrichment import enrich_from_folder, enrich_movies, normalise_title
+from movierec.data.files import DataFormatError
+from movierec.data.loaders import load_configured
+from movierec.settings import DataSettings
 
 MOVIES = pd.DataFrame({
     schema.MOVIE_ID: [1, 12, 6, 3, 9],
@@ -89,3 +92,30 @@ def test_missing_files_return_the_input(tmp_path: Path, caplog: pytest.LogCaptur
 def test_normalise_title() -> None:
     assert normalise_title("Amélie & Nino: Part II!") == "amelie and nino part ii"
     assert normalise_title("The Usual Suspects") == normalise_title("the usual  suspects")
+
+
+def test_a_named_folder_enriches_the_loaded_release(kaggle_files: tuple[Path, Path], ml100k_dir: Path) -> None:
+    _, movielens = load_configured(DataSettings(data_dir=ml100k_dir, metadata_dir=kaggle_files[0].parent))
+    directors = movielens.movies.set_index(schema.MOVIE_ID)[schema.DIRECTOR]
+    assert directors.to_dict() == {1: "John Lasseter", 2: "Bryan Singer", 3: None, 6: "David Fincher",
+                                   7: None, 8: None}
+    _, plain = load_configured(DataSettings(data_dir=ml100k_dir))
+    assert schema.DIRECTOR not in plain.movies.columns
+
+
+def test_a_named_folder_without_the_files_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "credits.csv").write_text("cast,crew,id\n", encoding="utf-8")
+    with pytest.raises(DataFormatError, match=r"MOVIEREC_METADATA_DIR=.* lacks movies_metadata\.csv \(from Kaggle"):
+        enrich_from_folder(MOVIES, tmp_path)
+
+
+@pytest.mark.parametrize(("metadata", "credits"), [
+    ("id,title\n1,Toy Story\n", "cast,crew,id\n"),  # metadata without the columns Kaggle's file has
+    ("id,imdb_id,title,original_title,release_date,vote_count\n862,tt0114709,Toy Story,Toy Story,1995-10-30,1\n",
+     "name,job\nx,y\n"),  # credits without an id column
+])
+def test_files_in_another_format_are_an_error_naming_them(tmp_path: Path, metadata: str, credits: str) -> None:
+    (tmp_path / "movies_metadata.csv").write_text(metadata, encoding="utf-8")
+    (tmp_path / "credits.csv").write_text(credits, encoding="utf-8")
+    with pytest.raises(DataFormatError, match="movies_metadata.csv or credits.csv is not in the Kaggle format"):
+        enrich_from_folder(MOVIES, tmp_path)

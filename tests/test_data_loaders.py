@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import shutil
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -113,10 +114,14 @@ def test_csv_format_has_half_stars_and_no_demographics(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("lines", "expected"), [
     (["1\t1\t5\t874724710", "1\t2\t4"], "u.data line 2"),
     (["1\t1\t5\t874724710", "1\t2\tfour\t874724720"], "u.data line 2"),
-    (["1\t1\t5\t874724710", "1\t2\t4\t874724720", "1\t3\t9\t874724730"], "u.data line 3: rating 9.0"),
+    (["1\t1\t5\t874724710", "1\t2\t4\t874724720", "1\t3\t9\t874724730"], "u.data line 3: rating 9 is not"),
     (["1\t1\t5\t874724710\t7\t8"], "u.data"),
     (["1\t99\t5\t874724710"], "u.data line 1: movie id 99"),
     (["7\t1\t5\t874724710"], "u.data line 1: user id 7"),
+    (["1\t1\t5\t874724710", "1\t2\t4.5\t874724720", "1\t3\t4.3\t874724730"],
+     "u.data line 3: rating 4.3 is not 0.5..5 in half steps"),
+    (["1\t1\t5\t874724710", "1\t2\t4\t8747.5"], "u.data line 2: expected whole-number user"),
+    ([], "u.data is empty"),
 ])
 def test_malformed_ratings_name_file_and_line(tmp_path: Path, lines: list[str], expected: str) -> None:
     folder = write_100k(tmp_path / "ml-100k", ratings=lines)
@@ -222,4 +227,31 @@ def test_real_ml100k_from_a_zip_matches_the_folder(movielens_dir: Path, tmp_path
     archive = Path(shutil.make_archive(str(tmp_path / "ml-100k"), "zip", movielens_dir.parent, movielens_dir.name))
     from_zip, from_folder = load_movielens(archive), load_movielens(movielens_dir)
     assert from_zip.release == "100k" and from_zip.merged_ids == from_folder.merged_ids
+    pd.testing.assert_frame_equal(from_zip.ratings, from_folder.ratings)
+
+
+def test_damaged_archive_is_a_clear_error(ml100k_dir: Path, tmp_path: Path) -> None:
+    archive = Path(shutil.make_archive(str(tmp_path / "ml-100k"), "zip", ml100k_dir.parent, ml100k_dir.name))
+    with zipfile.ZipFile(archive) as zipped:
+        member = zipped.getinfo(f"{ml100k_dir.name}/u.data")
+    raw = bytearray(archive.read_bytes())
+    # flip a byte in the middle of u.data's compressed bytes: the CRC (or the deflate stream) then fails
+    middle = member.header_offset + 30 + len(member.filename) + member.compress_size // 2
+    raw[middle] ^= 0xFF
+    archive.write_bytes(bytes(raw))
+    with pytest.raises(DataFormatError, match=r"u\.data is damaged inside the archive.*download the archive again"):
+        load_movielens(archive)
+
+
+@pytest.mark.parametrize(("folder", "release"), [("ml-20m", "20m"), ("ml-25m", "25m"),
+                                                  ("ml-latest-small", "latest-small")])
+def test_csv_releases_are_told_apart_by_their_folder(tmp_path: Path, folder: str, release: str) -> None:
+    assert load_movielens(write_csv_release(tmp_path / folder)).release == release
+
+
+def test_1m_from_a_zip_matches_the_folder(tmp_path: Path) -> None:
+    folder = write_1m(tmp_path / "ml-1m")
+    archive = Path(shutil.make_archive(str(tmp_path / "archive"), "zip", tmp_path, "ml-1m"))
+    from_zip, from_folder = load_movielens(archive), load_movielens(folder)
+    assert from_zip.release == "1m"
     pd.testing.assert_frame_equal(from_zip.ratings, from_folder.ratings)

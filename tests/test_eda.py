@@ -9,6 +9,7 @@ import pytest
 
 from movierec.data import schema
 from movierec.data.loaders import load_movielens
+from tests.test_data_enrichment import kaggle_files  # noqa: F401  (fixture)
 from scripts import eda
 
 
@@ -53,3 +54,32 @@ def test_report_on_real_ml100k(movielens_dir: Path, tmp_path: Path) -> None:
     assert eda.main(["--data-dir", str(movielens_dir), "--out", str(tmp_path)]) == 0
     report = (tmp_path / "README.md").read_text(encoding="utf-8")
     assert "| ratings | 99,684 |" in report and "| users | 943 |" in report and "| movies | 1,663 |" in report
+
+
+def test_feature_table_on_synthetic_release(ml100k_dir: Path) -> None:
+    data = load_movielens(ml100k_dir)
+    table = eda.feature_table(data)
+    for feature in ("movie age at rating (years)", "ratings of the movie", "ratings by the user"):
+        rows = table[table.index.str.startswith(feature)]
+        assert rows["ratings"].sum() == len(data.ratings) == 13 and rows["share"].sum() == pytest.approx(1.0)
+    # every synthetic user and movie has fewer than 10 ratings: one bucket each, holding the overall mean
+    assert table.loc["ratings by the user: 1-50", "mean rating"] == pytest.approx(46 / 13)
+    assert table.loc["ratings of the movie: 1-10", "ratings"] == 13
+    # user 1's ratings at t=100 and t=200 (1970) predate every release: age 0; the rest were given in
+    # 1997 to movies of 1993-1997, so no rating falls in the 10-25 or 25+ buckets
+    assert table.loc["movie age at rating (years): 0-1", "ratings"] >= 2
+    assert not table.index.str.contains(r"\(years\): (?:10-25|25\+)").any()
+
+
+def test_main_with_kaggle_files_adds_cast_and_crew(ml100k_dir: Path, kaggle_files: tuple[Path, Path],
+                                                   tmp_path: Path) -> None:
+    out = tmp_path / "eda"
+    assert eda.main(["--data-dir", str(ml100k_dir), "--metadata-dir", str(kaggle_files[0].parent),
+                     "--out", str(out)]) == 0
+    report = (out / "README.md").read_text(encoding="utf-8")
+    assert "## Engineered features" in report
+    assert "3 of 6 movies (50.0%) matched" in report and "| John Lasseter | 1 |" in report
+
+
+def test_main_reports_a_bad_log_level(ml100k_dir: Path, tmp_path: Path) -> None:
+    assert eda.main(["--data-dir", str(ml100k_dir), "--log-level", "chatty", "--out", str(tmp_path)]) == 2

@@ -23,6 +23,7 @@ import pandas as pd
 
 from movierec.data import schema
 from movierec.data.cleaning import move_article_to_front, parse_title
+from movierec.data.files import DataFormatError
 
 logger = logging.getLogger(__name__)
 
@@ -133,3 +134,25 @@ def enrich_movies(movies: pd.DataFrame, metadata_path: Path | None,
     logger.info("enriched %d of %d movies from the Kaggle files (match rate %.1f%%)", len(matched), len(movies),
                 100 * match_rate)
     return enriched, match_rate
+
+
+METADATA_FILE = "movies_metadata.csv"
+CREDITS_FILE = "credits.csv"
+
+
+def enrich_from_folder(movies: pd.DataFrame, folder: Path) -> tuple[pd.DataFrame, float]:
+    """:func:`enrich_movies` with the two Kaggle files of ``folder`` (MOVIEREC_METADATA_DIR).
+
+    The user asked for enrichment by naming the folder, so a missing or unreadable file is an error
+    that names it, not a silent skip.
+    """
+    folder = Path(folder)
+    missing = [name for name in (METADATA_FILE, CREDITS_FILE) if not (folder / name).is_file()]
+    if missing:
+        raise DataFormatError(f"MOVIEREC_METADATA_DIR={folder} lacks {' and '.join(missing)} "
+                              "(from Kaggle's \"The Movies Dataset\"); unset it to skip enrichment")
+    try:
+        return enrich_movies(movies, folder / METADATA_FILE, folder / CREDITS_FILE)
+    except (ValueError, KeyError, UnicodeDecodeError) as error:
+        raise DataFormatError(f"{folder}: {METADATA_FILE} or {CREDITS_FILE} is not in the Kaggle format "
+                              f"({type(error).__name__}: {error})") from error

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
@@ -57,8 +58,13 @@ class ReleaseFiles:
         if name not in self.names:
             raise DataFormatError(f"{self.label(name)} is missing")
         if self._zip is not None:
-            with self._zip.open(self._prefix + name) as stream:
-                yield stream
+            try:
+                with self._zip.open(self._prefix + name) as stream:
+                    yield stream
+            except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+                # Raised while the caller reads (a bad CRC or a damaged deflate stream), hence caught here.
+                raise DataFormatError(f"{self.label(name)} is damaged inside the archive ({error}); "
+                                      "download the archive again") from error
         else:
             with (self.source / name).open("rb") as stream:
                 yield stream

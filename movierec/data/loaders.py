@@ -13,6 +13,7 @@ list object (saves gigabytes on 25M ratings): treat those lists as read-only.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +24,13 @@ import pandas as pd
 from movierec.data import schema
 from movierec.data.cleaning import clean_release
 from movierec.data.download import DATA_DIR_ENV, fetch_movielens
+from movierec.data.enrichment import enrich_from_folder
 from movierec.data.features import movie_rating_stats
 from movierec.data.files import DataFormatError, ReleaseFiles
 from movierec.data.readers import RawRelease, read_release
+from movierec.settings import DataSettings
 
-__all__ = ["DataFormatError", "MovieLens", "load_movielens", "resolve_data_source", "user_features"]
+__all__ = ["DataFormatError", "MovieLens", "load_configured", "load_movielens", "resolve_data_source", "user_features"]
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +69,7 @@ class MovieLens:
     """Duplicate movie id -> the canonical id its ratings now carry."""
 
 
-def resolve_data_source(data_dir: str | None) -> Path:
+def resolve_data_source(data_dir: str | Path | None) -> Path:
     """The MovieLens folder to load: ``data_dir`` (the caller's MOVIEREC_DATA_DIR) or the cached 100k download."""
     if data_dir:
         path = Path(data_dir).expanduser()
@@ -75,6 +78,19 @@ def resolve_data_source(data_dir: str | None) -> Path:
                                     "(e.g. ml-100k) or a ml-*.zip, or unset it to download ML-100k")
         return path
     return fetch_movielens("100k")
+
+
+def load_configured(settings: DataSettings) -> tuple[Path, MovieLens]:
+    """The release the settings name (the ML-100k download when none), and where it was read from.
+
+    With MOVIEREC_METADATA_DIR set, the catalog is enriched with cast and director from the Kaggle files.
+    """
+    source = resolve_data_source(settings.data_dir)
+    movielens = load_movielens(source)
+    if settings.metadata_dir is not None:
+        movies, _ = enrich_from_folder(movielens.movies, settings.metadata_dir)
+        movielens = dataclasses.replace(movielens, movies=movies)
+    return source, movielens
 
 
 def load_movielens(source: str | Path) -> MovieLens:

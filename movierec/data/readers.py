@@ -109,11 +109,13 @@ def _read_ratings(files: ReleaseFiles, name: str, sep: str, header: bool) -> pd.
         raise DataFormatError(f"{label} line {1 + header}: expected user, movie, rating and timestamp "
                               f"separated by {sep!r}")
     frame = frame[value_columns].set_axis(_RATING_COLUMNS, axis=1).astype(_RATING_DTYPES)
-    bad = ~frame[schema.USER_RATING].between(0.5, 5.0)
+    stars = frame[schema.USER_RATING]
+    # MovieLens rates in whole or half stars; anything else is a damaged file, not a finer scale.
+    bad = ~stars.between(0.5, 5.0) | (stars * 2 % 1 != 0)
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataFormatError(f"{label} line {row + 1 + header}: rating "
-                              f"{frame[schema.USER_RATING].iloc[row]} is outside 0.5..5")
+        raise DataFormatError(f"{label} line {row + 1 + header}: rating {float(stars.iloc[row]):.6g} is not "
+                              f"0.5..5 in half steps")
     return frame
 
 
@@ -121,6 +123,8 @@ def _locate_bad_rating_line(files: ReleaseFiles, name: str, options: dict, heade
                             error: Exception) -> str:
     """Read the file again as text (slow, only after a failure) to say which line is wrong."""
     label = files.label(name)
+    if isinstance(error, pd.errors.EmptyDataError):
+        return f"{label} is empty"
     if isinstance(error, pd.errors.ParserError):
         return f"{label}: malformed line ({str(error).strip()})"
     with files.open(name) as stream:
@@ -129,11 +133,14 @@ def _locate_bad_rating_line(files: ReleaseFiles, name: str, options: dict, heade
         return f"{label} line {1 + header}: expected {width} fields separated by {options['sep']!r}, got {text.shape[1]}"
     values = text.iloc[:, ::2] if width == 7 else text
     numeric = values.apply(lambda column: pd.to_numeric(column, errors="coerce"))
-    bad_rows = np.flatnonzero(numeric.isna().any(axis=1).to_numpy())
+    ids_and_time = numeric.iloc[:, [0, 1, 3]]
+    bad = numeric.isna().any(axis=1) | (ids_and_time % 1 != 0).any(axis=1)
+    bad_rows = np.flatnonzero(bad.to_numpy())
     if len(bad_rows) == 0:
         return f"{label}: unreadable ratings ({error})"
     row = int(bad_rows[0])
-    return (f"{label} line {row + 1 + header}: expected four numbers (user, movie, rating, timestamp), "
+    return (f"{label} line {row + 1 + header}: expected whole-number user, movie and timestamp and a "
+            f"numeric rating, "
             f"got {' '.join(values.iloc[row])!r}")
 
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-import movierec  # noqa: F401  (sets TF_USE_LEGACY_KERAS before tensorflow is imported)
 import tensorflow as tf
 
 from movierec.models import training

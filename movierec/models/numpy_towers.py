@@ -16,7 +16,6 @@ from collections.abc import Callable
 import numba
 import numpy as np
 
-import movierec  # noqa: F401  (sets TF_USE_LEGACY_KERAS before tensorflow is imported)
 import tensorflow as tf
 
 from movierec.models.features import NO_DEMOGRAPHICS, EncodedQuery, HistoryEncoder

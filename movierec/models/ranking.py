@@ -20,7 +20,6 @@ from typing import Self
 import numpy as np
 import pandas as pd
 
-import movierec  # noqa: F401  (sets TF_USE_LEGACY_KERAS before tensorflow is imported)
 import tensorflow as tf
 import tensorflow_recommenders as tfrs
 
@@ -136,7 +135,7 @@ class HistoryRanking:
         self._prepare_serving()
 
     def predict_ratings(self, queries: Sequence[UserQuery], movie_ids: Sequence[Sequence[int]]) -> list[np.ndarray]:
-        vocabulary = self._require_trained()
+        self._require_trained()
         if len(queries) != len(movie_ids):
             raise ValueError(f"{len(queries)} queries but {len(movie_ids)} lists of movie ids")
         return [clip_stars(self._predict_stars(query, ids)).astype(np.float32, copy=False)

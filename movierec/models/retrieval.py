@@ -24,7 +24,6 @@ from typing import Self
 import numpy as np
 import pandas as pd
 
-import movierec  # noqa: F401  (sets TF_USE_LEGACY_KERAS before tensorflow is imported)
 import tensorflow as tf
 import tensorflow_recommenders as tfrs
 

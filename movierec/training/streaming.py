@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-import movierec  # noqa: F401  (sets TF_USE_LEGACY_KERAS before tensorflow is imported)
 import tensorflow as tf
 import tensorflow_recommenders as tfrs
 
