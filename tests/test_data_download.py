@@ -123,8 +123,29 @@ def test_unsafe_zip_paths_are_refused(served: Path, tmp_path: Path) -> None:
 def test_default_cache_is_under_the_home_folder(served: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     archive = _archive_for(served, "ml-100k.zip", tmp_path)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     folder = fetch_movielens("100k", archive=archive, show_progress=False)
     assert folder == tmp_path / "home" / ".cache" / "movierec" / "ml-100k"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert fetch_movielens("100k", archive=archive, show_progress=False) == tmp_path / "xdg" / "movierec" / "ml-100k"
+
+
+def test_a_damaged_extracted_folder_is_extracted_again(served: Path, tmp_path: Path) -> None:
+    archive = _archive_for(served, "ml-100k.zip", tmp_path)
+    cache = tmp_path / "cache"
+    folder = fetch_movielens("100k", cache, archive=archive, show_progress=False)
+    expected = (folder / "u.data").read_bytes()
+    (folder / "u.data").unlink()
+    (folder / "u.item").write_bytes(b"edited")
+    assert fetch_movielens("100k", cache, archive=archive, show_progress=False) == folder
+    assert (folder / "u.data").read_bytes() == expected and (folder / "u.item").stat().st_size > len(b"edited")
+
+
+def test_the_download_shows_a_progress_bar(served: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    archive = _archive_for(served, "ml-100k.zip", tmp_path)
+    fetch_movielens("100k", tmp_path / "cache", archive=archive, show_progress=True)
+    bar = capsys.readouterr().err
+    assert "ml-100k.zip" in bar and "100%" in bar
 
 
 def test_release_table_and_unknown_release(tmp_path: Path) -> None:

@@ -65,3 +65,21 @@ def test_save_load_gives_identical_predictions(trained: DcnModel, data, tmp_path
     trained.save(tmp_path / "dcn")
     loaded = DcnModel.load(tmp_path / "dcn")
     np.testing.assert_allclose(loaded.predict_frame(test), trained.predict_frame(test), rtol=1e-5, atol=1e-5)
+
+
+def test_enriched_catalog_adds_director_and_star_features(data, tmp_path) -> None:
+    train, test, movies = data
+    enriched = movies.assign(**{
+        # the planted taste groups (movies 1..20 and the rest) each get their own director and lead actor
+        schema.DIRECTOR: ["Ann Director" if m <= 20 else "Bob Director" for m in movies[schema.MOVIE_ID]],
+        schema.CAST: [["Ann Star", "x"] if m <= 20 else ([] if m % 2 else ["Bob Star"]) for m in movies[schema.MOVIE_ID]],
+    })
+    model = DcnModel(TINY)
+    model.fit(train, enriched)
+    assert {schema.DIRECTOR, "star"} <= set(model.vocabularies)
+    assert set(model.vocabularies[schema.DIRECTOR]) == {"Ann Director", "Bob Director"}
+    names, importance = model.cross_importance()
+    assert schema.DIRECTOR in names and importance.shape == (len(names), len(names))
+    model.save(tmp_path / "dcn")
+    loaded = DcnModel.load(tmp_path / "dcn")
+    np.testing.assert_allclose(loaded.predict_frame(test), model.predict_frame(test), rtol=1e-5, atol=1e-5)

@@ -28,7 +28,6 @@ from tqdm import tqdm
 logger = logging.getLogger(__name__)
 
 DATA_DIR_ENV = "MOVIEREC_DATA_DIR"
-DEFAULT_CACHE_DIR = Path("~/.cache/movierec")
 _CHUNK_BYTES = 1 << 16
 _TIMEOUT_S = 60.0
 
@@ -86,7 +85,7 @@ def fetch_movielens(release: str = "100k", cache_dir: Path | None = None, *,
         if release not in RELEASES:
             raise ValueError(f"unknown MovieLens release {release!r}; choose one of {', '.join(RELEASES)}")
         archive = RELEASES[release]
-    cache = (cache_dir or DEFAULT_CACHE_DIR).expanduser()
+    cache = (cache_dir or default_cache_dir()).expanduser()
     cache.mkdir(parents=True, exist_ok=True)
     zip_path = cache / f"{archive.folder}.zip"
     extracted = cache / archive.folder
@@ -100,9 +99,25 @@ def fetch_movielens(release: str = "100k", cache_dir: Path | None = None, *,
             shutil.rmtree(extracted, ignore_errors=True)
         _download(archive, zip_path, opener, show_progress)
         logger.info("downloaded MovieLens %s into the cache %s", release, cache)
-    if not extracted.is_dir():
+    if not _fully_extracted(zip_path, extracted, archive.folder):
+        shutil.rmtree(extracted, ignore_errors=True)  # a file was deleted or changed since: extract afresh
         _extract(zip_path, archive.folder, cache)
     return extracted
+
+
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/movierec``, else ``~/.cache/movierec`` (the freedesktop convention)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache").expanduser() / "movierec"
+
+
+def _fully_extracted(zip_path: Path, extracted: Path, folder: str) -> bool:
+    """Every file of the verified archive is in ``extracted`` with its size (a cheap check, no hashing)."""
+    if not extracted.is_dir():
+        return False
+    with zipfile.ZipFile(zip_path) as bundle:
+        return all((file := extracted.parent / member.filename).is_file() and file.stat().st_size == member.file_size
+                   for member in bundle.infolist()
+                   if not member.is_dir() and member.filename.startswith(f"{folder}/"))
 
 
 def _download(archive: ReleaseArchive, zip_path: Path, opener: Opener, show_progress: bool) -> None:
