@@ -26,6 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from movierec.data.loaders import resolve_data_source
+from movierec.settings import settings_from_arguments
 from scripts.bench_report import render
 from scripts.bench_stats import children_peak_rss_mb, target
 
@@ -37,7 +39,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="tiny repetitions and models: seconds, for CI")
     parser.add_argument("--out", type=Path, default=Path("reports"), help="folder for bench.md and bench.json")
-    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("MOVIEREC_DATA_DIR") or "data/ml-100k"))
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="a MovieLens release folder or zip (default: $MOVIEREC_DATA_DIR, else download ML-100k)")
     parser.add_argument("--artifacts-dir", type=Path, default=None,
                         help="trained versions to serve (default: $MOVIEREC_ARTIFACTS_DIR or artifacts/; "
                              "with --quick, tiny models trained into a temporary folder)")
@@ -100,12 +103,14 @@ def recorded_report(metrics_json: Path) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    settings = settings_from_arguments(args)  # as the bot and training read them: the same data and artifacts
+    args.data_dir = resolve_data_source(settings.data_dir)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     out_json = args.out / "bench.json"
     results: dict[str, Any] = json.loads(out_json.read_text()) if out_json.is_file() else {}
     with tempfile.TemporaryDirectory(prefix="movierec-bench-") as tmp:
         workdir = Path(tmp)
-        artifacts = args.artifacts_dir or Path(os.environ.get("MOVIEREC_ARTIFACTS_DIR") or "artifacts")
+        artifacts = settings.artifacts_dir
         if args.quick and args.artifacts_dir is None:
             artifacts = workdir / "artifacts"
             results["training"] = run_training(artifacts, args.data_dir, quick=True)
