@@ -119,5 +119,9 @@ def test_load_of_a_bad_folder_says_what_is_wrong(tmp_path) -> None:
         EaseModel.load(tmp_path)
     (tmp_path / "config.json").write_text('{"config": {"no_such_field": 1}}')
     np.savez(tmp_path / "arrays.npz", movie_ids=np.arange(3), weights=np.zeros((3, 3)))
-    with pytest.raises(ValueError, match="unreadable EASE config"):
+    with pytest.raises(ValueError, match="unreadable EaseConfig"):
         EaseModel.load(tmp_path)
+    (tmp_path / "config.json").write_text('{"config": {}, "global_mean": "high"}')
+    np.savez(tmp_path / "arrays.npz", movie_ids=np.arange(3), item_bias=np.zeros(3))
+    with pytest.raises(ValueError, match="unreadable BiasConfig.*global_mean|unreadable BiasConfig.*high"):
+        BiasModel.load(tmp_path)

@@ -119,12 +119,9 @@ class BiasModel:
 
     @classmethod
     def load(cls, path: Path) -> Self:
-        stored, arrays = load_model_files(path, ("movie_ids", "item_bias"))
-        try:
-            model = cls(BiasConfig(**stored["config"]))
-            model._global_mean = float(stored["global_mean"])
-        except (KeyError, TypeError) as error:
-            raise ValueError(f"{path} holds an unreadable bias-model config: {error}") from error
-        model._set_movies(arrays["movie_ids"])
-        model._item_bias = arrays["item_bias"]
+        stored = load_model_files(path, BiasConfig, ("movie_ids", "item_bias"), ("global_mean",))
+        model = cls(stored.config)
+        model._global_mean = stored.numbers["global_mean"]
+        model._set_movies(stored.arrays["movie_ids"])
+        model._item_bias = stored.arrays["item_bias"]
         return model

@@ -80,11 +80,8 @@ class EaseModel:
 
     @classmethod
     def load(cls, path: Path) -> Self:
-        stored, arrays = load_model_files(path, ("movie_ids", "weights"))
-        try:
-            model = cls(EaseConfig(**stored["config"]))
-        except (KeyError, TypeError) as error:
-            raise ValueError(f"{path} holds an unreadable EASE config: {error}") from error
-        model._set_movies(arrays["movie_ids"])
-        model._weights = arrays["weights"]
+        stored = load_model_files(path, EaseConfig, ("movie_ids", "weights"))
+        model = cls(stored.config)
+        model._set_movies(stored.arrays["movie_ids"])
+        model._weights = stored.arrays["weights"]
         return model

@@ -111,11 +111,8 @@ class ImplicitAlsModel:
 
     @classmethod
     def load(cls, path: Path) -> Self:
-        stored, arrays = load_model_files(path, ("movie_ids", "movie_factors"))
-        try:
-            model = cls(ImplicitAlsConfig(**stored["config"]))
-        except (KeyError, TypeError) as error:
-            raise ValueError(f"{path} holds an unreadable implicit ALS config: {error}") from error
-        model._movie_ids = arrays["movie_ids"]
-        model._movie_factors = arrays["movie_factors"]
+        stored = load_model_files(path, ImplicitAlsConfig, ("movie_ids", "movie_factors"))
+        model = cls(stored.config)
+        model._movie_ids = stored.arrays["movie_ids"]
+        model._movie_factors = stored.arrays["movie_factors"]
         return model

@@ -76,11 +76,9 @@ class PopularityModel:
 
     @classmethod
     def load(cls, path: Path) -> Self:
-        stored, arrays = load_model_files(path, ("movie_ids", "counts", "means"))
-        try:
-            model = cls(PopularityConfig(**stored["config"]))
-            model._global_mean = float(stored["global_mean"])
-        except (KeyError, TypeError) as error:
-            raise ValueError(f"{path} holds an unreadable popularity config: {error}") from error
+        stored = load_model_files(path, PopularityConfig, ("movie_ids", "counts", "means"), ("global_mean",))
+        model = cls(stored.config)
+        model._global_mean = stored.numbers["global_mean"]
+        arrays = stored.arrays
         model._movie_ids, model._counts, model._means = arrays["movie_ids"], arrays["counts"], arrays["means"]
         return model
