@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import logging
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,3 +98,17 @@ def settings_from_arguments(args: argparse.Namespace, environ: Mapping[str, str]
     if "log_level" in given:
         given["log_level"] = log_level(given["log_level"])
     return dataclasses.replace(settings, **given)
+
+
+def start_job(args: argparse.Namespace) -> DataSettings:
+    """An offline job's settings (see :func:`settings_from_arguments`), with logging set up at their level.
+
+    A bad setting ends the job with one line naming it and exit status 2, as argparse does for bad options.
+    """
+    try:
+        settings = settings_from_arguments(args)
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(2) from error
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return settings

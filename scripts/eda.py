@@ -28,7 +28,7 @@ from movierec.data.download import DataDownloadError  # noqa: E402
 from movierec.data.features import add_movie_features, add_user_features, user_activity  # noqa: E402
 from movierec.data.loaders import MovieLens, load_configured  # noqa: E402
 from movierec.data.files import DataFormatError  # noqa: E402
-from movierec.settings import SettingsError, add_data_arguments, settings_from_arguments  # noqa: E402
+from movierec.settings import add_data_arguments, start_job  # noqa: E402
 
 logger = logging.getLogger("movierec.eda")
 
@@ -268,12 +268,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        settings = settings_from_arguments(args)
-    except SettingsError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    settings = start_job(args)
     logging.getLogger("matplotlib").setLevel(logging.WARNING)  # its INFO notes about axis units are noise here
     started = time.perf_counter()
     try:

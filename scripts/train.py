@@ -23,7 +23,7 @@ from movierec.data.download import DataDownloadError
 from movierec.data.loaders import load_configured
 from movierec.models.registry import spec
 from movierec.models.two_stage import TwoStageConfig
-from movierec.settings import SettingsError, add_data_arguments, settings_from_arguments
+from movierec.settings import add_data_arguments, start_job
 from movierec.training.served import SERVED_ROLES, check_servable, train_served_models
 
 logger = logging.getLogger("movierec.train")
@@ -60,12 +60,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        settings = settings_from_arguments(args)  # the bot reads the same settings: both find the same artifacts
-    except SettingsError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = start_job(args)  # the bot reads the same settings: both find the same artifacts
     if args.if_missing:
         try:
             version_dir = latest_version_dir(settings.artifacts_dir)

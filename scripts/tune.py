@@ -33,7 +33,7 @@ from movierec.data.splits import Split, held_out_users_split, per_user_split, ra
 from movierec.evaluation.protocols import new_users_protocol, tfrs_protocol, top_n_protocol
 from movierec.evaluation.queries import is_item_scorer
 from movierec.models import registry
-from movierec.settings import SettingsError, add_data_arguments, settings_from_arguments
+from movierec.settings import add_data_arguments, start_job
 
 logger = logging.getLogger(__name__)
 
@@ -150,12 +150,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        settings = settings_from_arguments(args)
-    except SettingsError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = start_job(args)
     names = [n.strip() for n in args.models.split(",") if n.strip()] if args.models else list(registry.MODELS)
     try:
         _, movielens = load_configured(settings)

@@ -35,7 +35,7 @@ import pandas as pd
 from movierec.data.loaders import load_configured
 from movierec.models import registry
 from movierec.models.hybrid import HybridConfig, HybridScorer
-from movierec.settings import SettingsError, add_data_arguments, settings_from_arguments
+from movierec.settings import add_data_arguments, start_job
 from scripts.tune import TUNING
 
 logger = logging.getLogger(__name__)
@@ -188,12 +188,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        settings = settings_from_arguments(args)
-    except SettingsError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = start_job(args)
     protocols = [p.strip() for p in args.protocols.split(",") if p.strip()]
     try:
         unknown = [p for p in protocols if p not in TUNING]

@@ -37,7 +37,7 @@ from movierec.evaluation.protocols import known_user_queries
 from movierec.evaluation.queries import fit_timed, is_rating_predictor
 from movierec.models import registry
 from movierec.models.base import clip_stars
-from movierec.settings import SettingsError, add_data_arguments, settings_from_arguments
+from movierec.settings import add_data_arguments, start_job
 from scripts.tune import TUNING
 
 logger = logging.getLogger(__name__)
@@ -163,12 +163,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        settings = settings_from_arguments(args)
-    except SettingsError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = start_job(args)
     try:
         members = ([m.strip() for m in args.members.split(",") if m.strip()] if args.members
                    else list(registry.spec(ROW).build_config().members))

@@ -81,5 +81,7 @@ def test_main_with_kaggle_files_adds_cast_and_crew(ml100k_dir: Path, kaggle_file
     assert "3 of 6 movies (50.0%) matched" in report and "| John Lasseter | 1 |" in report
 
 
-def test_main_reports_a_bad_log_level(ml100k_dir: Path, tmp_path: Path) -> None:
-    assert eda.main(["--data-dir", str(ml100k_dir), "--log-level", "chatty", "--out", str(tmp_path)]) == 2
+def test_main_reports_a_bad_log_level(ml100k_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        eda.main(["--data-dir", str(ml100k_dir), "--log-level", "chatty", "--out", str(tmp_path)])
+    assert stopped.value.code == 2 and "LOG_LEVEL must be one of" in capsys.readouterr().err
