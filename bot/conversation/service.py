@@ -35,6 +35,7 @@ PUBLIC_COMMANDS: dict[str, str] = {
     "similar": "Movies like a title",
     "search": "Find a movie by title",
     "rate": "Rate a movie: /rate Fargo 5",
+    "groups": "Pick the groups of movies you like",
     "myratings": "Your ratings, newest first",
     "unrate": "Remove a rating",
     "forget": "Delete everything I know about you",
@@ -163,6 +164,8 @@ class Conversation:
                 return ratings.rate_command(turn, args)
             case "unrate":
                 return ratings.unrate_command(turn, args)
+            case "groups":
+                return groups.groups_command(turn)
             case "myratings":
                 return account.myratings_command(turn)
             case "movie":
@@ -227,7 +230,7 @@ def _on_button(turn: Turn, action: callbacks.Action | None) -> Response:
         case callbacks.GroupsDone():
             return account.on_groups_done(turn)
         case callbacks.UnlikeGroup():
-            return groups.on_unlike(turn, action)
+            return account.on_unlike_group(turn, action)
     logger.info("unusable callback data %r from user %s", turn.incoming.callback_data, turn.user_id)
     return ratings.stale_button()
 
