@@ -80,6 +80,18 @@ class RecommenderHolder:
         logger.info("now serving model version %s (fallback=%s)", fresh.version, fresh.is_fallback)
         return fresh
 
+    def reload_in_background(self) -> None:
+        """SIGHUP's reload, on its own thread so neither the event loop nor the console chat waits for it;
+        a failure is logged and the old model keeps serving."""
+
+        def reload() -> None:
+            try:
+                self.reload()
+            except Exception:  # the bot must keep serving the old model whatever went wrong
+                logger.exception("SIGHUP reload failed; still serving the previous model")
+
+        threading.Thread(target=reload, name="sighup-reload", daemon=True).start()
+
 
 class Conversation:
     """Answers each :class:`Incoming` with a :class:`Response`; never touches telegram objects."""
@@ -104,7 +116,7 @@ class Conversation:
         understanding, matcher = self._title_lookup(recommender)
         with self._sessions.begin() as session:
             turn = Turn(session, incoming, recommender, understanding, matcher,
-                        incoming.user_id in self._admin_ids, self._clock())
+                        incoming.from_owner or incoming.user_id in self._admin_ids, self._clock())
             response = self._dispatch(turn)
             if response.store_outgoing:
                 if response.callback_answer:
