@@ -107,7 +107,7 @@ def _console(services: Services) -> int:
     print("No TELEGRAM_BOT_TOKEN set, so this is a local console chat. "
           "To connect Telegram, put TELEGRAM_BOT_TOKEN=<token from @BotFather> in .env.", file=sys.stderr)
     try:
-        run_console(services.conversation, sys.stdin, sys.stdout)
+        run_console(services.conversation, sys.stdin, sys.stdout, holder=services.holder)
     finally:
         services.engine.dispose()
     return 0

@@ -60,7 +60,7 @@ def build_application(settings: Settings, services: Services) -> Application:
         except TelegramError as error:  # a self-hosted server or an emulator may not support it
             logger.warning("could not register the command list: %s", error)
         if services.reload_on_sighup:
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, _reload_in_background, services.holder)
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, services.holder.reload_in_background)
 
     async def post_shutdown(application: Application) -> None:
         if services.reload_on_sighup:
@@ -91,14 +91,3 @@ def build_application(settings: Settings, services: Services) -> Application:
     application.add_error_handler(on_error)
     return application
 
-
-def _reload_in_background(holder: RecommenderHolder) -> None:
-    """SIGHUP: load the newest artifacts off the event loop; failures keep the old model."""
-
-    async def reload() -> None:
-        try:
-            await asyncio.to_thread(holder.reload)
-        except Exception:  # the bot must keep serving the old model whatever went wrong
-            logger.exception("SIGHUP reload failed; still serving the previous model")
-
-    asyncio.get_running_loop().create_task(reload())

@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 SORRY = "😵 Sorry, something went wrong on my side. Please try again in a moment."
 SLOW_DOWN = "🐢 You're sending messages faster than I can keep up. Give me a few seconds, then carry on."
+TOO_OLD = "This button is too old, please send the command again."
 
 
 @dataclass
@@ -97,7 +98,10 @@ async def on_callback(update: Update, context: Context) -> None:
         return
     message = query.message if isinstance(query.message, Message) else None
     if message is None:  # an inline-mode or too-old message we cannot reply to
-        await query.answer("This button is too old, please send the command again.")
+        if update.effective_chat is not None:  # an inline-mode message belongs to no chat to log it in
+            incoming = _incoming(update, callback_data=query.data or "")
+            await asyncio.to_thread(context.bot_data.require_conversation().record_unhandled, incoming, TOO_OLD)
+        await query.answer(TOO_OLD)
         return
     incoming = _incoming(update, callback_data=query.data or "", message_id=message.message_id)
     await _serve(incoming, context, message=message, query=query)
@@ -108,10 +112,13 @@ async def _serve(incoming: Incoming, context: Context, *, message: Message, quer
     answered = False
     try:
         if not data.limiter.allow(incoming.user_id, time.monotonic()):
+            # held back, but still stored with the answer, if any: a toast, or one reply per burst
+            answer = SLOW_DOWN if query is not None or data.limiter.first_refusal(incoming.user_id) else None
+            await asyncio.to_thread(data.require_conversation().record_unhandled, incoming, answer)
             if query is not None:
                 answered = True
                 await query.answer(toast(SLOW_DOWN))
-            elif data.limiter.first_refusal(incoming.user_id):
+            elif answer is not None:
                 await message.reply_text(SLOW_DOWN)
             return
         lock = data.user_locks.setdefault(incoming.user_id, asyncio.Lock())
@@ -195,9 +202,15 @@ def _addressed_to_us(text: str, bot_username: str | None) -> bool:
 
 
 async def on_error(update: object, context: Context) -> None:
-    """Log the failure with its traceback, then apologise to the user without internals."""
+    """Log the failure with its traceback, then apologise to the user without internals (and log that)."""
     logger.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
+        if update.effective_user is not None:
+            try:
+                await asyncio.to_thread(context.bot_data.require_conversation().record_reply, _incoming(update),
+                                        SORRY)
+            except Exception:  # the failure may be the database's: the apology must still go out
+                logger.warning("could not store the apology to chat %s", update.effective_chat.id, exc_info=True)
         try:
             await context.bot.send_message(update.effective_chat.id, SORRY)
         except TelegramError:

@@ -283,12 +283,21 @@ def record_impressions(
     context: str,
     scores: Sequence[float | None] | None = None,
     predicted_ratings: Sequence[float | None] | None = None,
-) -> None:
-    """Record a list shown to the user, best first (rank 1), with the model's numbers when it had them."""
+    list_id: int | None = None,
+) -> int | None:
+    """Record a list shown to the user, best first, with the model's numbers when it had them; returns
+    the list's id (None for an empty new list).
+
+    Without ``list_id`` the movies start a new list (rank 1 first), whose id is its first row's. With it
+    they are that list's next page: they share its id and rank after the movies it already holds.
+    """
     scores = _aligned(scores, movie_ids, "scores")
     predicted_ratings = _aligned(predicted_ratings, movie_ids, "predicted_ratings")
+    if not movie_ids:
+        return list_id
+    first_rank = 1 if list_id is None else 1 + _count(session, Impression, Impression.list_id == list_id)
     shown_at = utcnow()
-    session.add_all(
+    rows = [
         Impression(
             user_id=user_id,
             movie_id=movie_id,
@@ -298,10 +307,26 @@ def record_impressions(
             model_version=model_version,
             context=context,
             created_at=shown_at,
+            list_id=list_id,
         )
-        for rank, (movie_id, score, predicted) in enumerate(zip(movie_ids, scores, predicted_ratings), start=1)
-    )
+        for rank, (movie_id, score, predicted) in enumerate(
+            zip(movie_ids, scores, predicted_ratings), start=first_rank
+        )
+    ]
+    session.add_all(rows)
     session.flush()
+    if list_id is None:
+        list_id = rows[0].id
+        for row in rows:
+            row.list_id = list_id
+        session.flush()
+    return list_id
+
+
+def list_movie_ids(session: Session, user_id: int, list_id: int) -> set[int]:
+    """The movies shown so far in the user's list ``list_id``; empty when the user has no such list."""
+    query = select(Impression.movie_id).where(Impression.user_id == user_id, Impression.list_id == list_id)
+    return set(session.scalars(query))
 
 
 def delete_user(session: Session, user_id: int) -> bool:

@@ -219,7 +219,7 @@ class Impression(Base):
     """A movie shown to a user in a recommendation list, kept to evaluate the models offline later."""
 
     __tablename__ = "impressions"
-    __table_args__ = (Index(None, "user_id", "created_at"),)
+    __table_args__ = (Index(None, "user_id", "created_at"), Index(None, "list_id"))
 
     id: Mapped[int] = mapped_column(SurrogateKey, primary_key=True)
     user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
@@ -230,6 +230,9 @@ class Impression(Base):
     model_version: Mapped[str] = mapped_column(String(64))
     context: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    list_id: Mapped[int | None] = mapped_column(SurrogateKey)
+    """The list the movie was shown in: the id of the list's first row, shared by the rows of its later
+    pages ("more picks"); NULL for rows recorded before lists were kept."""
 
 
 class PendingUpdate(Base):

@@ -17,7 +17,7 @@ actions = st.one_of(
     st.builds(cb.Similar, movie_ids),
     st.builds(cb.NotInterested, movie_ids),
     st.builds(cb.Onboard, movie_ids, st.integers(0, 10), st.integers(0, cb.MAX_PAGE)),
-    st.builds(cb.More, st.integers(1, cb.MAX_PICKS), st.integers(1, cb.MAX_PAGE), st.sampled_from((None, *GENRES))),
+    st.builds(cb.More, st.integers(1, 2**53), st.integers(1, cb.MAX_PICKS), st.sampled_from((None, *GENRES))),
     st.builds(cb.RatingsPage, st.integers(0, cb.MAX_PAGE)),
     st.builds(cb.Forget, st.integers(1, 2**53), st.integers(0, 2**34), st.booleans()),
     st.one_of(*(st.builds(kind, movie_ids) for kind in (cb.Seen, cb.Save, cb.Unsave, cb.Details))),
@@ -51,14 +51,14 @@ def test_truncated_data_is_refused_or_is_another_valid_action(action: cb.Action,
 
 def test_examples() -> None:
     assert cb.encode(cb.Rate(242, 9)) == "1|r|242|9"
-    assert cb.encode(cb.More(5, 2, "Sci-Fi")) == "1|m|5|2|15"
+    assert cb.encode(cb.More(1234, 5, "Sci-Fi")) == "1|t|1234|5|15"
     assert cb.decode("1|x|50") == cb.NotInterested(50)
 
 
 @pytest.mark.parametrize("data", [
     "", "1", "1|", "1|r", "1|r|242", "1|r|242|0", "1|r|242|11", "1|r|0|5", "1|r|-5|5", "1|r|+5|5", "1|r|05|5",
     "1|r|242|9|", "2|r|242|9", "0|r|242|9", "1|R|242|9", "1|r| 242|9", "1|r|242|9\n", "1|q|1",
-    "1|m|0|1|-", "1|m|11|1|-", "1|m|5|0|-", "1|m|5|1|21", "1|o|1|11|0", "1|f|0|5|y", "1|f|5|5|maybe",
+    "1|t|0|5|-", "1|t|7|0|-", "1|t|7|11|-", "1|t|7|5|21", "1|t|7|5", "1|m|5|1|-", "1|o|1|11|0", "1|f|0|5|y", "1|f|5|5|maybe",
     "1|r|٢٤٢|9", "1|r|" + "9" * 60, "1|g|1|2|3", "1|g|1|2|3|0", "1|g|1|2|3|4|5", "1|n|", "1|h|0", "1|v|0",
 ])
 def test_forged_or_stale_data_decodes_to_none(data: str) -> None:

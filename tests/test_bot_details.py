@@ -5,16 +5,24 @@ Expected facts are read from the served recommender, never written into the test
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 import pytest
 
-from tests.bot_support import (ALICE, RunningBot, database_url, emulator,  # noqa: F401
-                               migrated_database, running_bot, served, services)
+from bot.app import build_services
+from bot.conversation import RecommenderHolder
+from bot.conversation.callbacks import Group, encode
+from movierec.artifacts import building_version
+from movierec.serving import Catalog, Recommender
+from tests.bot_support import (ALICE, RunningBot, Served, database_url, emulator,  # noqa: F401
+                               make_settings, migrated_database, polling_bot, running_bot, served, services)
+from tests.emulator import BotApiEmulator
 from tests.experience_support import movie_of, pending, press, press_for_toast, rated_four, say, watchlist
 
 pytestmark = pytest.mark.realdata
 
-FARGO = 100
+FARGO, SCHINDLERS_LIST = 100, 318
+FARGO_ON_IMDB = "tt0116282"
 
 
 async def test_movie_card_shows_the_facts_imdb_and_similar_movies(running_bot: RunningBot) -> None:
@@ -62,3 +70,36 @@ async def test_movie_asks_which_one_and_answers_politely(running_bot: RunningBot
     assert pending(running_bot) == ["which_movie"]  # so /cancel can end it, as for /similar and /unrate
     (card,) = await press(running_bot, ALICE, question, question.buttons[0][0]["callback_data"])
     assert card.text.startswith("🎬 Star Trek") and pending(running_bot) == []
+
+
+async def test_a_liked_groups_movie_is_not_its_own_reason(running_bot: RunningBot) -> None:
+    recommender = running_bot.services.holder.current
+    group = next(g for g in recommender.movie_groups(6) if SCHINDLERS_LIST in g.movie_ids)
+    others = [m for m in group.movie_ids if m != SCHINDLERS_LIST]
+    genres = set(recommender.movie(SCHINDLERS_LIST).genres)
+    assert all(set(recommender.movie(m).genres) != genres for m in others)  # so it would be its own best match
+    _, picker = await say(running_bot, ALICE, "/start", replies=2)
+    await press(running_bot, ALICE, picker, encode(Group(group.movie_ids)))
+    (card,) = await say(running_bot, ALICE, "/movie schindler's list")
+    assert movie_of(card) == SCHINDLERS_LIST
+    expected = recommender.reason({}, SCHINDLERS_LIST, liked=others)  # the group's other movies explain it
+    assert expected is not None and expected.startswith("because you liked the group with")
+    assert card.text.splitlines()[-1] == f"For you: {expected}" and "Schindler" not in expected
+
+
+async def test_the_imdb_link_is_the_movies_page_when_the_catalog_has_its_imdb_id(
+        tmp_path: Path, database_url: str, served: Served, emulator: BotApiEmulator) -> None:  # noqa: F811
+    movies = served.personal.catalog
+    enriched = movies.assign(imdb_id=movies["movie_id"].map({FARGO: FARGO_ON_IMDB}).astype(object))
+    manifest = {"models": {"retrieval": {"class": "movierec.models.ease:EaseModel", "folder": "retrieval"}}}
+    with building_version(tmp_path / "artifacts", manifest) as staged:  # as training publishes an enriched catalog
+        Catalog(enriched).save(staged.folder)
+        served.personal.retrieval.save(staged.folder / "retrieval")
+    services = build_services(make_settings(database_url), RecommenderHolder(Recommender.load(tmp_path / "artifacts")),
+                              matcher=served.matcher)
+    async with polling_bot(emulator, services) as bot:
+        (card,) = await say(bot, ALICE, "/movie fargo")
+        assert f'<a href="https://www.imdb.com/title/{FARGO_ON_IMDB}/">' in card.html
+        (card,) = await say(bot, ALICE, "/movie heat")  # no IMDb id known: the search, as before
+        assert '<a href="https://www.imdb.com/find/?q=Heat+1995&amp;s=tt">' in card.html
+    services.engine.dispose()

@@ -9,8 +9,12 @@ from collections.abc import Iterable
 
 import pandas as pd
 import pytest
+from sqlalchemy import select
 
+from bot.conversation.replies import toast
+from bot.handlers import SLOW_DOWN, SORRY, SlidingWindowLimiter
 from db import access
+from db.models import Message
 from tests.bot_support import (ADMIN_ID, ALICE, BOB, RunningBot, database_url, emulator,  # noqa: F401
                                migrated_database, running_bot, served, services)
 from tests.emulator import BotOutput, TgUser
@@ -232,10 +236,19 @@ async def test_every_message_is_stored_and_every_callback_answered(running_bot: 
     card, = await say(running_bot, ALICE, "Fargo")
     await press(running_bot, ALICE, card, card.button("5★"))
     await say(running_bot, ALICE, "Heat 4")
-    with running_bot.sessions().begin() as session:
-        assert access.count_rows_for_user(session, ALICE.id)["messages"] == 6  # 3 in, 3 out
-    answered = [p["callback_query_id"] for m, p in running_bot.emulator.calls if m == "answerCallbackQuery"]
-    assert answered == ["1"]
+    answered = [p for m, p in running_bot.emulator.calls if m == "answerCallbackQuery"]
+    assert [p["callback_query_id"] for p in answered] == ["1"]
+    assert logged(running_bot, ALICE) == [
+        ("in", "text", "Fargo"), ("out", "text", card.html), ("in", "callback", card.button("5★")),
+        ("out", "callback", answered[0]["text"]), ("out", "text", "✓ <b>Fargo (1996)</b> — ★★★★★ 5"),
+        ("in", "text", "Heat 4"), ("out", "text", "✓ <b>Heat (1995)</b> — ★★★★☆ 4")]
+
+
+def logged(bot: RunningBot, user: TgUser) -> list[tuple[str, str, str]]:
+    """The messages table's (direction, kind, text) of the user's chat, oldest first."""
+    with bot.sessions().begin() as session:
+        rows = session.scalars(select(Message).where(Message.chat_id == user.id).order_by(Message.id))
+        return [(m.direction, m.kind, m.text) for m in rows]
 
 
 async def test_flooding_user_gets_one_polite_reply(running_bot: RunningBot) -> None:
@@ -244,6 +257,21 @@ async def test_flooding_user_gets_one_polite_reply(running_bot: RunningBot) -> N
     replies = await running_bot.emulator.wait_for_replies(BOB.id, 21, timeout=20)
     assert sum("faster than I can keep up" in r.text for r in replies) == 1
     await assert_quiet(running_bot, BOB.id)
+    messages = logged(running_bot, BOB)  # held back or not, every message is stored, and so is the reply
+    assert [m for m in messages if m[0] == "in"] == [("in", "command", "/help")] * 25
+    assert [m[2] for m in messages if m[0] == "out"].count(SLOW_DOWN) == 1
+    assert len([m for m in messages if m[0] == "out"]) == 21
+
+
+async def test_buttons_pressed_too_fast_are_stored_with_their_toast(running_bot: RunningBot) -> None:
+    card, = await say(running_bot, ALICE, "Fargo")
+    running_bot.application.bot_data.limiter = SlidingWindowLimiter(limit=0)  # every press is one too many
+    query_id = await running_bot.emulator.press_button(ALICE, card, card.button("5★"))
+    assert "faster than I can keep up" in await running_bot.emulator.wait_for_callback_answer(query_id)
+    await assert_quiet(running_bot, ALICE.id)
+    assert stored_ratings(running_bot, ALICE) == {}  # held back: not handled…
+    assert logged(running_bot, ALICE)[-2:] == [("in", "callback", card.button("5★")),  # …but stored
+                                               ("out", "callback", toast(SLOW_DOWN))]
 
 
 async def test_a_failure_is_logged_and_the_user_told_without_internals(
@@ -258,6 +286,9 @@ async def test_a_failure_is_logged_and_the_user_told_without_internals(
     query_id = await running_bot.emulator.press_button(ALICE, reply, "1|r|100|10")
     await running_bot.emulator.wait_for_callback_answer(query_id)  # answered even though handling failed
     assert running_bot.emulator.token not in caplog.text
+    (again,) = await running_bot.emulator.wait_for_replies(ALICE.id, 1)
+    assert again.text == SORRY
+    assert logged(running_bot, ALICE) == [("out", "text", SORRY)] * 2  # the apologies are stored too
 
 
 async def test_concurrent_users_keep_their_own_order(running_bot: RunningBot) -> None:

@@ -7,10 +7,12 @@ from __future__ import annotations
 import pytest
 
 from db import access
+from movierec.serving.history import LIKED_STARS
 from tests.bot_support import (ALICE, BOB, RunningBot, database_url, emulator,  # noqa: F401
                                migrated_database, running_bot, served, services)
 from tests.emulator import TgUser
-from tests.experience_support import movie_of, press, say
+from tests.experience_support import movie_of, press, say, stored_ratings
+from tests.test_bot_e2e import assert_quiet
 
 pytestmark = pytest.mark.realdata
 
@@ -62,15 +64,65 @@ async def test_liked_groups_seed_picks_before_any_rating(running_bot: RunningBot
 async def test_myratings_lists_liked_groups_and_removes_one(running_bot: RunningBot) -> None:
     _, picker = await say(running_bot, ALICE, "/start", replies=2)
     (picker,) = await press(running_bot, ALICE, picker, picker.buttons[0][1]["callback_data"])
+    (picker,) = await press(running_bot, ALICE, picker, picker.buttons[1][0]["callback_data"])
     (page,) = await say(running_bot, ALICE, "/myratings")
     assert "haven't rated anything" in page.text and "Liked groups" in page.text
     await say(running_bot, ALICE, "Fargo 4")
     (page,) = await say(running_bot, ALICE, "/myratings")
     assert "Your ratings (1)" in page.text and "Liked groups" in page.text
-    (removed,) = await press(running_bot, ALICE, page, page.button("Remove liked group 1"))
-    assert "Removed that liked group" in removed.text and liked(running_bot, ALICE) == []
+    first, second = liked(running_bot, ALICE)
+    query_id = await running_bot.emulator.press_button(ALICE, page, page.button("Remove liked group 1"))
+    (redrawn,) = await running_bot.emulator.wait_for_replies(ALICE.id, 1)
+    assert "Removed" in await running_bot.emulator.wait_for_callback_answer(query_id)
+    assert liked(running_bot, ALICE) == [second]
+    # the list is redrawn in place, without the removed group
+    assert redrawn.method == "editMessageText" and redrawn.message_id == page.message_id
+    assert "Your ratings (1)" in redrawn.text and "Fargo (1996)" in redrawn.text
+    recommender = running_bot.services.holder.current
+    assert "👍 1. " + recommender.movie(second[0]).display_title in redrawn.text
+    assert recommender.movie(first[0]).display_title not in redrawn.text
+    assert [b["text"] for row in redrawn.buttons for b in row] == ["🗑 Remove liked group 1"]
+    (redrawn,) = await press(running_bot, ALICE, redrawn, redrawn.button("Remove liked group 1"))
+    assert "Liked groups" not in redrawn.text and redrawn.buttons == [] and liked(running_bot, ALICE) == []
+
+
+async def test_what_myratings_says_of_liked_groups_is_what_the_picks_do(running_bot: RunningBot) -> None:
+    recommender = running_bot.services.holder.current
+    _, picker = await say(running_bot, ALICE, "/start", replies=2)
+    await press(running_bot, ALICE, picker, picker.buttons[0][0]["callback_data"])
+    (seeds,) = liked(running_bot, ALICE)
+    await say(running_bot, ALICE, "Heat 4, Toy Story 5, Fargo 5, Alien 4, Babe 3, Clueless 2")  # "rated more"
     (page,) = await say(running_bot, ALICE, "/myratings")
-    assert "Liked groups" not in page.text and page.buttons == []
+    assert f"each of their movies counts as a ★{LIKED_STARS:g} rating in your picks until you rate it" in page.text
+    rated = stored_ratings(running_bot, ALICE)
+    _, *cards, _ = await say(running_bot, ALICE, "/recommend", replies=7)
+    as_ratings = recommender.recommend({**dict.fromkeys(seeds, LIKED_STARS), **rated}, k=5)
+    assert [movie_of(c) for c in cards] == [p.movie_id for p in as_ratings]  # still there, at ★3.5
+    await say(running_bot, ALICE, f"/rate {recommender.movie(seeds[0]).display_title} 1")
+    _, *cards, _ = await say(running_bot, ALICE, "/recommend", replies=7)
+    rated = stored_ratings(running_bot, ALICE)
+    assert rated[seeds[0]] == 1.0
+    as_ratings = recommender.recommend({**dict.fromkeys(seeds, LIKED_STARS), **rated}, k=5)
+    assert [movie_of(c) for c in cards] == [p.movie_id for p in as_ratings]  # the user's own rating replaced it
+
+
+async def test_groups_can_be_picked_again_any_time(running_bot: RunningBot) -> None:
+    assert "groups" in {c["command"] for c in running_bot.emulator.commands}
+    (help_text,) = await say(running_bot, ALICE, "/help")
+    assert "/groups — " in help_text.text
+    await say(running_bot, ALICE, "Heat 4, Toy Story 5, Fargo 5, Alien 4, Babe 3")
+    welcome, hint = await say(running_bot, ALICE, "/start", replies=2)  # five ratings: /start offers no groups…
+    assert "Welcome back" in welcome.text and "/recommend" in hint.text and not hint.buttons
+    groups = running_bot.services.holder.current.movie_groups(6)
+    (picker,) = await say(running_bot, ALICE, "/groups")  # …but /groups does
+    assert picker.text.count("▫️") == 6 and picker.button("Done")
+    (picker,) = await press(running_bot, ALICE, picker, picker.buttons[2][0]["callback_data"])
+    assert picker.text.count("✅") == 1 and liked(running_bot, ALICE) == [list(groups[4].movie_ids)]
+    (done,) = await press(running_bot, ALICE, picker, picker.button("Done"))  # no rating card: rated enough
+    assert "You liked 1 group" in done.text and "/recommend" in done.text
+    (picker,) = await say(running_bot, ALICE, "/groups")  # the liked group comes back ticked
+    assert picker.text.count("✅") == 1 and picker.text.splitlines()[5].startswith("✅")
+    await assert_quiet(running_bot, ALICE.id)
 
 
 async def test_a_forged_group_is_refused_politely(running_bot: RunningBot) -> None:

@@ -202,6 +202,23 @@ def test_record_impressions_keeps_rank_and_numbers(session_factory: Factory) -> 
     assert {(r.model_version, r.context) for r in rows} == {("ease-1", "recommend")}
 
 
+def test_a_list_continued_page_by_page_keeps_one_id_and_ranks_on(session_factory: Factory) -> None:  # noqa: F811
+    _add_users(session_factory, ALICE, BOB)
+    with session_factory.begin() as session:
+        first = access.record_impressions(session, ALICE, [30, 10], model_version="m", context="recommend")
+        other = access.record_impressions(session, ALICE, [30, 40], model_version="m", context="recommend")
+        assert first is not None and other is not None and first != other
+        assert access.record_impressions(session, ALICE, [20, 50], model_version="m", context="recommend",
+                                         list_id=first) == first
+        assert access.record_impressions(session, ALICE, [], model_version="m", context="recommend") is None
+    with session_factory() as session:
+        assert access.list_movie_ids(session, ALICE, first) == {30, 10, 20, 50}
+        assert access.list_movie_ids(session, ALICE, other) == {30, 40}
+        assert access.list_movie_ids(session, BOB, first) == set()  # a list is its user's only
+        rows = session.scalars(select(Impression).where(Impression.list_id == first).order_by(Impression.rank))
+        assert [(r.rank, r.movie_id) for r in rows] == [(1, 30), (2, 10), (3, 20), (4, 50)]
+
+
 def test_delete_user_leaves_no_row_about_them_in_any_table(session_factory: Factory) -> None:  # noqa: F811
     _add_users(session_factory, ALICE, BOB)
     with session_factory.begin() as session:

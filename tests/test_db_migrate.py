@@ -11,7 +11,7 @@ from alembic.config import Config
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from db.engine import DatabaseUnavailableError, make_engine
 from db.migrate import alembic_config, upgrade_database
@@ -61,6 +61,23 @@ def test_0003_adds_the_update_inbox_to_an_existing_database(database_url: str) -
     revision, tables, differences = _state(database_url)
     assert revision == ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert "pending_updates" in tables and differences == []
+
+
+def test_0004_keeps_the_shown_movies_and_gives_them_no_list(database_url: str) -> None:  # noqa: F811
+    _alembic(database_url, command.upgrade, "0003")
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO users (id, chat_id, first_name, created_at, last_seen_at, "
+                                    "pending_questions) VALUES (1, 1, 'A', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '')"))
+            connection.execute(text("INSERT INTO impressions (user_id, movie_id, rank, model_version, context, "
+                                    "created_at) VALUES (1, 50, 1, 'm', 'recommend', CURRENT_TIMESTAMP)"))
+        upgrade_database(database_url)
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT movie_id, list_id FROM impressions")).all()
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in rows] == [(50, None)] and _state(database_url)[2] == []
 
 
 def _alembic(database_url: str, step: Callable[[Config, str], None], revision: str) -> None:

@@ -108,6 +108,31 @@ def test_predict_ratings_and_similar(trained):
     assert 1 not in {s.movie_id for s in similar} and len(similar) == 4
 
 
+def test_similar_leaves_out_excluded_movies(trained):
+    similar = [s.movie_id for s in trained.similar(1, k=4)]
+    without = [s.movie_id for s in trained.similar(1, k=4, exclude=[similar[0], 22, 99999])]  # unknown ids: ignored
+    assert without[:3] == similar[1:] and len(without) == 4 and similar[0] not in without
+
+
+def test_a_movie_is_never_its_own_reason(trained):
+    # 1 is both liked (a liked group holds it) and asked about: the reason must come from the other movies
+    assert trained.reason({}, 1, liked=[1]) is None
+    reason = trained.reason({}, 1, liked=[1, 2])
+    assert reason == trained.reason({}, 1, liked=[2]) and "Action Film 1 " not in reason
+    assert "Action Film 2 " in trained.reason({2: 5.0}, 1)
+
+
+def test_catalog_keeps_imdb_ids_when_the_data_has_them(movielens, tmp_path):
+    plain = Catalog(movielens.movies, movielens.merged_ids)
+    plain.save(tmp_path)  # no imdb_id column: an older or unenriched catalog
+    assert Catalog.load(tmp_path).movie(1).imdb_id is None
+    enriched = movielens.movies.assign(imdb_id=["tt0000001", "not an id", None] + [None] * (len(movielens.movies) - 3))
+    Catalog(enriched, movielens.merged_ids).save(tmp_path)
+    loaded = Catalog.load(tmp_path)
+    first, second, third = (loaded.movie(int(m)) for m in enriched["movie_id"][:3])
+    assert (first.imdb_id, second.imdb_id, third.imdb_id) == ("tt0000001", None, None)  # junk is no id
+
+
 @pytest.mark.parametrize("ratings, message", [
     ({1: 6.0}, "outside"), ({1: 0.0}, "outside"), ({1: math.nan}, "outside"), ({1: math.inf}, "outside"),
     ({1: "five"}, "not a number"), ({99999: 4.0}, "unknown movie id"),

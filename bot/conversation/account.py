@@ -1,6 +1,7 @@
 """The user's account: /start with onboarding, /myratings, /forget, /help, and the admin's /stats.
 
-A newcomer first picks taste groups (:mod:`bot.conversation.groups`); "Done" leads on to the cards.
+A newcomer first picks taste groups (:mod:`bot.conversation.groups`, /groups later); "Done" leads on
+to the cards while the user has rated fewer than five movies.
 Onboarding then shows one well-known movie at a time from a fixed deck (the recommender's diverse
 "onboarding movies"); the button carries the deck position, so "haven't seen" needs no stored state
 and the next card is simply the next unrated movie of the deck.
@@ -32,6 +33,7 @@ HELP = (
     "/similar <i>title</i> — movies like it\n"
     "/search <i>title</i> — find a movie\n"
     "/rate <i>title stars</i> — rate one movie\n"
+    "/groups — pick the groups of movies you like (or drop some)\n"
     "/myratings — what you've rated (and the groups you liked), newest first\n"
     "/unrate <i>title</i> — remove a rating\n"
     "/forget — delete everything I know about you\n"
@@ -91,16 +93,18 @@ def on_onboard(turn: Turn, action: callbacks.Onboard) -> Response:
 
 
 def on_groups_done(turn: Turn) -> Response:
-    """Groups picked: close the picker, then the usual one-tap rating cards."""
+    """Groups picked: close the picker, then the one-tap rating cards while the user has rated fewer than
+    five movies (else, from /groups, a pointer to /recommend)."""
     liked = len(access.liked_groups(turn.session, turn.user_id))
     summary = (f"👍 You liked {liked} group{'' if liked == 1 else 's'}: /recommend already uses "
-               f"{'it' if liked == 1 else 'them'}." if liked else "No groups picked: fine, let's rate instead.")
-    response = Response(callback_answer="Done").say(
-        summary + " Rating a few movies makes your picks sharper:", edit=True)
+               f"{'it' if liked == 1 else 'them'}." if liked else "No groups picked: fine, ratings will do.")
     count = access.count_ratings(turn.session, turn.user_id)
     card = None if count >= ratings.ENOUGH_FOR_PICKS else _next_card(turn, after=-1)
-    if card is not None:
-        response.replies.append(card)
+    if card is None:
+        return Response(callback_answer="Done").say(f"{summary} Ask /recommend for your picks.", edit=True)
+    response = Response(callback_answer="Done").say(f"{summary} Rating a few movies makes your picks sharper:",
+                                                    edit=True)
+    response.replies.append(card)
     return response
 
 
@@ -129,6 +133,15 @@ def myratings_command(turn: Turn) -> Response:
 
 def on_ratings_page(turn: Turn, action: callbacks.RatingsPage) -> Response:
     return _ratings_page(turn, action.page, edit=True)
+
+
+def on_unlike_group(turn: Turn, action: callbacks.UnlikeGroup) -> Response:
+    """Remove a liked group, then redraw /myratings' first page (where the liked groups are) without it."""
+    if not access.unlike_group(turn.session, turn.user_id, group_id=action.group_id):
+        return Response(callback_answer="That group was already removed.")
+    response = _ratings_page(turn, 0, edit=True)
+    response.callback_answer = "🗑 Removed: that group no longer shapes your picks"
+    return response
 
 
 def _ratings_page(turn: Turn, page: int, *, edit: bool) -> Response:

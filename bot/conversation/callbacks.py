@@ -73,10 +73,11 @@ class Onboard:
 
 @dataclass(frozen=True)
 class More:
-    """The next page of /recommend: ``count`` picks per page, optionally within one genre."""
+    """The next ``count`` picks of the /recommend list ``list_id`` (optionally within one genre)."""
 
+    list_id: int
+    """The list's id in the impressions table; the next picks leave out every movie it has shown."""
     count: int
-    page: int
     genre: str | None
 
 
@@ -168,7 +169,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     kind: re.compile(rf"{re.escape(VERSION)}\|{kind}" + rf"\|{_NUMBER}" * fields + suffix)
     for kind, fields, suffix in (
         ("r", 2, ""), ("c", 1, ""), ("u", 1, ""), ("s", 1, ""), ("x", 1, ""), ("o", 3, ""),
-        ("m", 2, r"\|(-|0|[1-9][0-9]?)"), ("p", 1, ""), ("f", 2, r"\|(y|n)"),
+        ("t", 2, r"\|(-|0|[1-9][0-9]?)"), ("p", 1, ""), ("f", 2, r"\|(y|n)"),
         ("v", 1, ""), ("w", 1, ""), ("y", 1, ""), ("d", 1, ""), ("l", 1, ""), ("g", GROUP_SIZE, ""),
         ("n", 0, ""), ("h", 1, ""),
     )
@@ -190,8 +191,8 @@ def encode(action: Action) -> str:
             fields = ["x", movie_id]
         case Onboard(movie_id, half, position):
             fields = ["o", movie_id, half, position]
-        case More(count, page, genre):
-            fields = ["m", count, page, "-" if genre is None else GENRES.index(genre)]
+        case More(list_id, count, genre):
+            fields = ["t", list_id, count, "-" if genre is None else GENRES.index(genre)]
         case RatingsPage(page):
             fields = ["p", page]
         case Forget(user_id, asked_at, confirmed):
@@ -243,7 +244,7 @@ def _build(kind: str, numbers: list[int], last: str) -> Action | None:
             return NotInterested(numbers[0])
         case "o":
             return Onboard(numbers[0], numbers[1], numbers[2])
-        case "m":
+        case "t":
             if last != "-" and int(last) >= len(GENRES):
                 return None
             return More(numbers[0], numbers[1], None if last == "-" else GENRES[int(last)])
@@ -273,8 +274,8 @@ def _in_range(action: Action) -> bool:
             return 1 <= half <= 10
         case Onboard(_, half, position):
             return 0 <= half <= 10 and position <= MAX_PAGE
-        case More(count, page, _):
-            return 1 <= count <= MAX_PICKS and 1 <= page <= MAX_PAGE
+        case More(list_id, count, _):
+            return list_id >= 1 and 1 <= count <= MAX_PICKS
         case RatingsPage(page) | WatchlistPage(page):
             return page <= MAX_PAGE
         case Group(movie_ids):

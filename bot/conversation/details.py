@@ -1,8 +1,9 @@
 """The details card ("tell me more" and /movie <title>): facts from the data, an IMDb link, similar
 movies, and either the user's own rating or why the movie suits them.
 
-MovieLens 100k carries no IMDb ids (only dead 1998 search URLs), so the link is an IMDb *search*
-for the title and year: it lands on the right film, or on a short list containing it.
+The link goes to the movie's IMDb page when the catalog has its IMDb id (the Kaggle enrichment adds
+them). MovieLens 100k alone carries none (only dead 1998 search URLs), so then the link is an IMDb
+*search* for the title and year: it lands on the right film, or on a short list containing it.
 """
 
 from __future__ import annotations
@@ -14,13 +15,19 @@ from bot.conversation import callbacks, feedback, groups, ratings
 from bot.conversation.messages import Reply, Response
 from bot.conversation.replies import esc, stars
 from bot.conversation.turn import Turn
+from db import access
+from movierec.serving import MovieInfo
 
 SIMILAR_ON_CARD = 3
 
 
-def imdb_search_url(name: str, year: int | None) -> str:
-    query = f"{name} {year}" if year else name
-    return f"https://www.imdb.com/find/?q={quote_plus(query)}&s=tt"
+def imdb_link(info: MovieInfo, name: str) -> str:
+    """The IMDb link of the card (HTML): the movie's page when its IMDb id is known, else a search."""
+    if info.imdb_id:
+        return f'<a href="https://www.imdb.com/title/{info.imdb_id}/">See it on IMDb</a>'
+    query = f"{name} {info.year}" if info.year else name
+    url = html.escape(f"https://www.imdb.com/find/?q={quote_plus(query)}&s=tt", quote=True)
+    return f'<a href="{url}">Find it on IMDb</a>'
 
 
 def details_card(turn: Turn, movie_id: int) -> Reply:
@@ -33,9 +40,9 @@ def details_card(turn: Turn, movie_id: int) -> Reply:
         lines.append(f"MovieLens: ★{info.rating_mean:.1f} average from {info.rating_count} ratings")
     else:
         lines.append("MovieLens: no ratings yet")
-    url = html.escape(imdb_search_url(name, info.year), quote=True)
-    lines.append(f'<a href="{url}">Find it on IMDb</a>')
-    similar = turn.recommender.similar(movie_id, k=SIMILAR_ON_CARD)
+    lines.append(imdb_link(info, name))
+    similar = turn.recommender.similar(movie_id, k=SIMILAR_ON_CARD,
+                                       exclude=access.dismissed_movie_ids(turn.session, turn.user_id))
     if similar:
         lines.append("Similar: " + esc(", ".join(s.title for s in similar)))
     own = turn.ratings().get(info.movie_id)

@@ -1,6 +1,6 @@
 """One-tap feedback under every pick: seen it (→ rate), save for later, not interested, more like
-this, tell me more. Each is stored (or acted on) at once and changes what comes next: ratings and
-dismissals leave later lists, saved movies go to /watchlist."""
+this, tell me more. Each is stored (or acted on) at once and changes what comes next: rated, dismissed
+and saved movies leave later lists, the saved ones waiting on /watchlist instead."""
 
 from __future__ import annotations
 

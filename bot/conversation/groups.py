@@ -1,20 +1,23 @@
 """Onboarding by taste groups: pick the groups of movies you like before rating single films.
 
 The groups come from the recommender (clusters of well-known movies in the model's embedding space,
-or by genre without a model). A liked group is stored as its movies, and those movies seed the
-user's recommendations as weak positives until real ratings take over. /myratings lists the liked
-groups, each with a button to remove it.
+or by genre without a model). /start offers them to newcomers and /groups to anyone, any time. A
+liked group is stored as its movies, and each of those movies counts in the user's history as a weak
+positive of :data:`LIKED_STARS` until the user rates it (their own rating replaces it) or removes the
+group. /myratings lists the liked groups, each with a button to remove it.
 """
 
 from __future__ import annotations
 
 from bot.conversation import callbacks, ratings
 from bot.conversation.messages import Button, Reply, Response
-from bot.conversation.replies import button_label, esc
+from bot.conversation.replies import button_label, esc, format_stars
 from bot.conversation.turn import Turn
 from db import access
+from movierec.serving.history import LIKED_STARS
 
 GROUP_COUNT = 6
+NO_GROUPS = "I have no groups of movies to offer right now: send me movies you've seen with stars instead."
 
 
 def picker(turn: Turn, *, edit: bool = False) -> Reply | None:
@@ -34,6 +37,12 @@ def picker(turn: Turn, *, edit: bool = False) -> Reply | None:
     rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
     rows.append([Button("Done ▶", callbacks.encode(callbacks.GroupsDone()))])
     return Reply("\n".join(lines), rows, edit)
+
+
+def groups_command(turn: Turn) -> Response:
+    """``/groups``: the picker again, to like more groups or un-like some."""
+    card = picker(turn)
+    return Response(replies=[card]) if card else Response().say(NO_GROUPS)
 
 
 def on_group(turn: Turn, action: callbacks.Group) -> Response:
@@ -65,12 +74,6 @@ def liked_section(turn: Turn) -> tuple[list[str], list[list[Button]]]:
         lines.append(f"👍 {number}. {esc(', '.join(titles) or 'movies no longer served')}")
         rows.append([Button(f"🗑 Remove liked group {number}", callbacks.encode(callbacks.UnlikeGroup(group.id)))])
     if lines:
-        lines.insert(0, "<b>Liked groups</b> (they shape your picks until you've rated more):")
+        lines.insert(0, f"<b>Liked groups</b> (/groups to change them): each of their movies counts as a "
+                        f"★{format_stars(LIKED_STARS)} rating in your picks until you rate it yourself:")
     return lines, rows
-
-
-def on_unlike(turn: Turn, action: callbacks.UnlikeGroup) -> Response:
-    if not access.unlike_group(turn.session, turn.user_id, group_id=action.group_id):
-        return Response(callback_answer="That group was already removed.")
-    return Response(callback_answer="Removed the liked group").say(
-        "🗑 Removed that liked group: it no longer shapes your picks. /myratings shows the rest.", edit=True)

@@ -28,6 +28,9 @@ class Incoming:
     callback_data: str | None = None
     message_id: int | None = None
     """Telegram id of the incoming message (or of the message whose button was pressed)."""
+    from_owner: bool = False
+    """Typed at the local console, by whoever runs the bot on their machine: an admin by definition.
+    Only the console sets it; nothing a Telegram user sends can."""
 
     @property
     def is_callback(self) -> bool:

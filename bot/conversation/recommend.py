@@ -1,18 +1,21 @@
 """Personal picks: /recommend and its buttons (feedback on each pick, more), and /similar.
 
 Each pick is its own message with the feedback row of :mod:`bot.conversation.feedback`, so acting
-on one pick costs a single tap and turns just that card into its answer. "Not interested" is stored
-and excluded from every later list; "more" recomputes the list (the user may have rated some picks
-meanwhile) and shows the next page. Liked onboarding groups seed the list before any rating.
+on one pick costs a single tap and turns just that card into its answer. Rated, dismissed ("not
+interested") and saved movies (on the watchlist already) are left out of every later list. "More"
+continues its list: the next picks, recomputed (the user may have rated some meanwhile) but never one
+the list has shown, which the impressions table records page by page. Liked onboarding groups seed
+the list before any rating. /similar leaves out dismissed movies and marks the ones the user rated.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 
 from bot.conversation import callbacks, feedback, groups, ratings
 from bot.conversation.messages import Button, Reply, Response
-from bot.conversation.replies import button_label, esc, movie_line, stars
+from bot.conversation.replies import button_label, esc, format_stars, movie_line, stars
 from bot.conversation.turn import Turn
 from db import access
 from movierec.data.schema import GENRES
@@ -52,11 +55,14 @@ def recommend_command(turn: Turn, args: str) -> Response:
         if genre is None:
             known = ", ".join(g for g in _GENRE_BY_KEY.values() if g != "Unknown")
             return Response().say(f"I don't know the genre “{esc(' '.join(words))}”. Try one of: {esc(known)}.")
-    return _page(turn, count, 0, genre)
+    return _picks(turn, count, genre)
 
 
 def on_more(turn: Turn, action: callbacks.More) -> Response:
-    return _page(turn, action.count, action.page, action.genre)
+    shown = access.list_movie_ids(turn.session, turn.user_id, action.list_id)
+    if not shown:  # forged, someone else's, or forgotten since
+        return ratings.stale_button()
+    return _picks(turn, action.count, action.genre, action.list_id, shown)
 
 
 def on_not_interested(turn: Turn, action: callbacks.NotInterested) -> Response:
@@ -79,27 +85,30 @@ def parse_genre(text: str) -> str | None:
     return _GENRE_BY_KEY.get(key) or _GENRE_BY_KEY.get(key.removesuffix("s"))
 
 
-def _page(turn: Turn, count: int, page: int, genre: str | None) -> Response:
+def _picks(turn: Turn, count: int, genre: str | None, list_id: int | None = None,
+           shown: Set[int] = frozenset()) -> Response:
+    """The next ``count`` picks: a new list, or more of the list ``list_id`` (which has ``shown`` these)."""
     rated = turn.servable_ratings()
-    dismissed = access.dismissed_movie_ids(turn.session, turn.user_id)
+    exclude = (access.dismissed_movie_ids(turn.session, turn.user_id)
+               | access.watchlist_movie_ids(turn.session, turn.user_id) | shown)
     recommender = turn.recommender
-    wanted = count * (page + 1)
     liked = groups.liked_movie_ids(turn)
-    picks = recommender.recommend(rated, k=wanted, genres=[genre] if genre else None, exclude=dismissed,
+    picks = recommender.recommend(rated, k=count, genres=[genre] if genre else None, exclude=exclude,
                                   liked=liked)
-    picks = picks[count * page:]
     if not picks:
         where = f" in {genre}" if genre else ""
         return Response().say(f"That's all I have{where} for now. Rate more movies and ask again!")
     predicted = _predicted_stars(turn, rated, picks)
-    access.record_impressions(turn.session, turn.user_id, [p.movie_id for p in picks],
-                              model_version=recommender.version, context="recommend",
-                              scores=[p.score for p in picks], predicted_ratings=predicted)
-    response = Response().say(_header(turn, rated, bool(liked), picks, genre, page))
-    for number, (pick, value) in enumerate(zip(picks, predicted, strict=True), start=count * page + 1):
+    list_id = access.record_impressions(turn.session, turn.user_id, [p.movie_id for p in picks],
+                                        model_version=recommender.version, context="recommend",
+                                        scores=[p.score for p in picks], predicted_ratings=predicted,
+                                        list_id=list_id)
+    assert list_id is not None  # picks were recorded
+    response = Response().say(_header(turn, rated, bool(liked), picks, genre, more=bool(shown)))
+    for number, (pick, value) in enumerate(zip(picks, predicted, strict=True), start=len(shown) + 1):
         response.replies.append(_card(number, pick, value))
-    more = callbacks.encode(callbacks.More(count, page + 1, genre))
-    if page < callbacks.MAX_PAGE:
+    if len(picks) == count:  # a short page was the last one
+        more = callbacks.encode(callbacks.More(list_id, count, genre))
         response.say("Want more?", [[Button("More picks ▶", more)]])
     return response
 
@@ -112,9 +121,9 @@ def _predicted_stars(turn: Turn, rated: dict[int, float], picks: list[Recommenda
 
 
 def _header(turn: Turn, rated: dict[int, float], liked_groups: bool, picks: list[Recommendation],
-            genre: str | None, page: int) -> str:
+            genre: str | None, *, more: bool) -> str:
     where = f" in {esc(genre)}" if genre else ""
-    if page:
+    if more:
         return f"More picks{where}:"
     if turn.recommender.is_fallback:
         return (f"🍿 Popular picks{where}. My trained model isn't available right now, so these are "
@@ -170,9 +179,18 @@ def search_command(turn: Turn, args: str) -> Response:
 
 
 def _similar(turn: Turn, movie_id: int) -> Response:
-    similar = turn.recommender.similar(movie_id, k=SIMILAR_COUNT)
-    lines = [f"{i}. {movie_line(s.title, s.genres)}" for i, s in enumerate(similar, start=1)]
-    rows = [[Button(button_label(f"{i}. {s.title}"), callbacks.encode(callbacks.ShowMovie(s.movie_id)))]
-            for i, s in enumerate(similar, start=1)]
+    """Movies like ``movie_id``, never a dismissed one. Rated ones stay, marked with the user's stars:
+    "more like this" asks what resembles a film, and a known favourite in the answer says how."""
+    similar = turn.recommender.similar(movie_id, k=SIMILAR_COUNT,
+                                       exclude=access.dismissed_movie_ids(turn.session, turn.user_id))
+    rated = turn.ratings()
+    lines: list[str] = []
+    rows: list[list[Button]] = []
+    for number, pick in enumerate(similar, start=1):
+        own = rated.get(pick.movie_id)
+        yours = "" if own is None else f"your ★{format_stars(own)}"
+        lines.append(f"{number}. {movie_line(pick.title, pick.genres)}" + (f" — {yours}" if yours else ""))
+        label = f"{number}. " + (f"({yours}) " if yours else "") + pick.title  # a long title is cut, not the mark
+        rows.append([Button(button_label(label), callbacks.encode(callbacks.ShowMovie(pick.movie_id)))])
     text = f"Movies like {movie_line(turn.title(movie_id))}:\n" + "\n".join(lines)
     return Response().say(text, rows)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation import account, callbacks, details, feedback, groups, questions, ratings, recommend, watchlist
 from bot.conversation.messages import Incoming, Response
-from bot.conversation.replies import esc
+from bot.conversation.replies import esc, toast
 from bot.conversation.turn import Turn
 from bot.matching import TitleMatcher
 from bot.understanding import MessageUnderstanding
@@ -35,6 +35,7 @@ PUBLIC_COMMANDS: dict[str, str] = {
     "similar": "Movies like a title",
     "search": "Find a movie by title",
     "rate": "Rate a movie: /rate Fargo 5",
+    "groups": "Pick the groups of movies you like",
     "myratings": "Your ratings, newest first",
     "unrate": "Remove a rating",
     "forget": "Delete everything I know about you",
@@ -79,6 +80,18 @@ class RecommenderHolder:
         logger.info("now serving model version %s (fallback=%s)", fresh.version, fresh.is_fallback)
         return fresh
 
+    def reload_in_background(self) -> None:
+        """SIGHUP's reload, on its own thread so neither the event loop nor the console chat waits for it;
+        a failure is logged and the old model keeps serving."""
+
+        def reload() -> None:
+            try:
+                self.reload()
+            except Exception:  # the bot must keep serving the old model whatever went wrong
+                logger.exception("SIGHUP reload failed; still serving the previous model")
+
+        threading.Thread(target=reload, name="sighup-reload", daemon=True).start()
+
 
 class Conversation:
     """Answers each :class:`Incoming` with a :class:`Response`; never touches telegram objects."""
@@ -95,27 +108,38 @@ class Conversation:
 
     def handle(self, incoming: Incoming) -> Response:
         """Store the message, answer it, store the answer; returns what to send."""
-        kind = _kind(incoming)
-        if kind in ("text", "other") and incoming.chat_type != "private":
+        if not _ours(incoming):
             return Response()  # group chatter is not for us, and not ours to store
         with self._sessions.begin() as session:
-            access.upsert_user(session, incoming.user_id, incoming.chat_id, first_name=incoming.first_name,
-                               last_name=incoming.last_name, username=incoming.username,
-                               language_code=incoming.language_code)
-            access.log_message(session, chat_id=incoming.chat_id, direction="in", kind=kind,
-                               text=incoming.callback_data if incoming.is_callback else incoming.text or "",
-                               user_id=incoming.user_id, telegram_message_id=incoming.message_id)
+            _store_incoming(session, incoming)
         recommender = self._holder.current
         understanding, matcher = self._title_lookup(recommender)
         with self._sessions.begin() as session:
             turn = Turn(session, incoming, recommender, understanding, matcher,
-                        incoming.user_id in self._admin_ids, self._clock())
+                        incoming.from_owner or incoming.user_id in self._admin_ids, self._clock())
             response = self._dispatch(turn)
             if response.store_outgoing:
+                if response.callback_answer:
+                    _store_toast(session, incoming, response.callback_answer)
                 for reply in response.replies:
-                    access.log_message(session, chat_id=incoming.chat_id, direction="out", kind="text",
-                                       text=reply.text, user_id=incoming.user_id)
+                    _store_reply(session, incoming, reply.text)
         return response
+
+    def record_unhandled(self, incoming: Incoming, answer: str | None) -> None:
+        """Store a message the transport did not pass to :meth:`handle` (the flood limit held it back,
+        or a button too old to answer), and the answer it gave instead, if any: a toast for a button."""
+        if not _ours(incoming):
+            return
+        with self._sessions.begin() as session:
+            _store_incoming(session, incoming)
+            if answer is not None:
+                (_store_toast if incoming.is_callback else _store_reply)(session, incoming, answer)
+
+    def record_reply(self, incoming: Incoming, text: str) -> None:
+        """Store a message the transport sent on its own about ``incoming`` (the apology after a failure)."""
+        with self._sessions.begin() as session:
+            _upsert_sender(session, incoming)  # the failure may have come before handle() stored them
+            _store_reply(session, incoming, text)
 
     def _title_lookup(self, recommender: Recommender) -> tuple[MessageUnderstanding, TitleMatcher]:
         """The title matcher for ``recommender``'s catalog, rebuilt when a reload changed the catalog."""
@@ -163,6 +187,8 @@ class Conversation:
                 return ratings.rate_command(turn, args)
             case "unrate":
                 return ratings.unrate_command(turn, args)
+            case "groups":
+                return groups.groups_command(turn)
             case "myratings":
                 return account.myratings_command(turn)
             case "movie":
@@ -227,9 +253,39 @@ def _on_button(turn: Turn, action: callbacks.Action | None) -> Response:
         case callbacks.GroupsDone():
             return account.on_groups_done(turn)
         case callbacks.UnlikeGroup():
-            return groups.on_unlike(turn, action)
+            return account.on_unlike_group(turn, action)
     logger.info("unusable callback data %r from user %s", turn.incoming.callback_data, turn.user_id)
     return ratings.stale_button()
+
+
+def _ours(incoming: Incoming) -> bool:
+    """Whether the message is for the bot (and so stored): not group chatter between people."""
+    return _kind(incoming) not in ("text", "other") or incoming.chat_type == "private"
+
+
+def _upsert_sender(session: Session, incoming: Incoming) -> None:
+    access.upsert_user(session, incoming.user_id, incoming.chat_id, first_name=incoming.first_name,
+                       last_name=incoming.last_name, username=incoming.username,
+                       language_code=incoming.language_code)
+
+
+def _store_incoming(session: Session, incoming: Incoming) -> None:
+    """Create or refresh the sender, then log what they sent."""
+    _upsert_sender(session, incoming)
+    access.log_message(session, chat_id=incoming.chat_id, direction="in", kind=_kind(incoming),
+                       text=incoming.callback_data if incoming.is_callback else incoming.text or "",
+                       user_id=incoming.user_id, telegram_message_id=incoming.message_id)
+
+
+def _store_reply(session: Session, incoming: Incoming, text: str) -> None:
+    access.log_message(session, chat_id=incoming.chat_id, direction="out", kind="text", text=text,
+                       user_id=incoming.user_id)
+
+
+def _store_toast(session: Session, incoming: Incoming, text: str) -> None:
+    """A button's answer (shown briefly over the chat), logged as the outgoing "callback" it is, as sent."""
+    access.log_message(session, chat_id=incoming.chat_id, direction="out", kind="callback", text=toast(text),
+                       user_id=incoming.user_id)
 
 
 def _kind(incoming: Incoming) -> str:

@@ -7,6 +7,7 @@ model was trained on, even if the data folder changes later. It is plain JSON (n
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ CATALOG_FILE = "catalog.json"
 # 20 is about the median number of ratings per movie in ML-100k: a film needs that much evidence
 # before its own mean outweighs the prior.
 BAYES_PRIOR_WEIGHT = 20.0
+_IMDB_ID = re.compile(r"tt[0-9]{7,10}")
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class MovieInfo:
     year: int | None
     genres: tuple[str, ...]
     imdb_url: str | None
+    imdb_id: str | None
+    """IMDb's id (``tt0116282``) where the Kaggle enrichment found one, else None."""
     rating_count: int
     rating_mean: float
 
@@ -100,12 +104,14 @@ class Catalog:
         record = self.movies.iloc[row]
         year = record[schema.YEAR]
         imdb_url = record.get(schema.IMDB_URL)
+        imdb_id = record.get(schema.IMDB_ID)  # only enriched catalogs have the column
         return MovieInfo(
             movie_id=int(record[schema.MOVIE_ID]),
             display_title=str(record[schema.DISPLAY_TITLE]),
             year=None if pd.isna(year) else int(year),
             genres=tuple(record[schema.GENRE_NAMES]),
             imdb_url=imdb_url if isinstance(imdb_url, str) and imdb_url else None,
+            imdb_id=imdb_id if isinstance(imdb_id, str) and _IMDB_ID.fullmatch(imdb_id) else None,
             rating_count=int(record[schema.RATING_COUNT]),
             rating_mean=float(record[schema.RATING_MEAN]) if record[schema.RATING_COUNT] else 0.0,
         )
@@ -120,6 +126,8 @@ class Catalog:
     def save(self, folder: Path) -> None:
         columns = [schema.MOVIE_ID, schema.TITLE, schema.DISPLAY_TITLE, schema.NAME, schema.YEAR,
                    schema.GENRE_NAMES, schema.IMDB_URL, schema.RATING_COUNT, schema.RATING_MEAN]
+        if schema.IMDB_ID in self.movies:  # enriched data; catalogs saved before it, or without it, lack it
+            columns.append(schema.IMDB_ID)
         frame = self.movies.reindex(columns=columns)
         records = json.loads(frame.to_json(orient="records"))
         payload = {"movies": records, "merged_ids": {str(k): v for k, v in self.merged_ids.items()}}

@@ -43,6 +43,14 @@ class RatedHistory:
     def __bool__(self) -> bool:
         return len(self.rows) > 0
 
+    def without(self, row: int) -> RatedHistory:
+        """This history less the movie in catalog row ``row`` (itself when it does not hold that movie)."""
+        keep = self.rows != row
+        if keep.all():
+            return self
+        ids = self.ratings.movie_ids[keep]
+        return RatedHistory(RatingArrays(ids, self.stars[keep]), self.rows[keep], self.liked & set(ids.tolist()))
+
 
 def validated_history(catalog: Catalog, ratings: Mapping[int, float], liked: Iterable[int] = ()) -> RatedHistory:
     """``ratings`` checked and canonicalised, with ``liked`` movies added where not rated.

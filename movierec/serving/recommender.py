@@ -148,22 +148,20 @@ class Recommender:
         k = self._validated_k(k)
         allowed = self._catalog.genre_mask(genres)
         allowed[history.rows] = False
-        excluded = np.fromiter(exclude, dtype=np.int64)
-        if excluded.size:
-            excluded = self._catalog.canonical_rows(excluded)
-            allowed[excluded[excluded >= 0]] = False
+        allowed[self._known_rows(exclude)] = False
         if not history or self.retrieval is None:
             return self._popular(allowed, k)
         return self._personal(history, allowed, k)
 
     def reason(self, ratings: Mapping[int, float], movie_id: int, liked: Iterable[int] = ()) -> str | None:
         """Why ``movie_id`` suits someone with these ratings and liked-group movies, as a pick's reason
-        would say it; None when there is nothing to go on yet."""
-        history = validated_history(self._catalog, ratings, liked)
+        would say it; None when there is nothing to go on yet. A movie is never its own reason (a liked
+        group may hold it)."""
+        row = self._catalog.row(self._require_movie(movie_id))
+        history = validated_history(self._catalog, ratings, liked).without(row)
         if not history:
             return None
-        rows = np.array([self._catalog.row(self._require_movie(movie_id))])
-        return self._explainer.reasons(history, rows)[0]
+        return self._explainer.reasons(history, np.array([row]))[0]
 
     def movie_groups(self, k: int = 6) -> list[MovieGroup]:
         """Up to ``k`` taste groups of well-known movies for onboarding (computed once per model)."""
@@ -183,12 +181,14 @@ class Recommender:
         predicted = self.ranking.predict_ratings([UserQuery(history=history.ratings)], [canonical])[0]
         return predicted.tolist()  # RatingPredictor's stars are clipped float32s already
 
-    def similar(self, movie_id: int, k: int = 10) -> list[Recommendation]:
-        """Movies most like ``movie_id`` (by the model's movie embeddings, or by genre without a model)."""
+    def similar(self, movie_id: int, k: int = 10, *, exclude: Iterable[int] = ()) -> list[Recommendation]:
+        """Movies most like ``movie_id`` (by the model's movie embeddings, or by genre without a model),
+        never an ``exclude``d one."""
         anchor = self._require_movie(movie_id)
         k = self._validated_k(k)
         scores = self._explainer.similarity_to(anchor)
         scores[self._catalog.row(anchor)] = -np.inf
+        scores[self._known_rows(exclude)] = -np.inf
         rows = _top_rows(scores, k)
         anchor_title = self._catalog.movie(anchor).display_title
         return [self._recommendation(row, float(scores[row]), None, f"similar to {anchor_title}", personal=False)
@@ -268,6 +268,12 @@ class Recommender:
         info = self._catalog.movie_at(row)
         return Recommendation(info.movie_id, info.display_title, info.year, info.genres, score,
                               predicted, reason, personal)
+
+    def _known_rows(self, movie_ids: Iterable[int]) -> np.ndarray:
+        """Catalog rows of the ids the catalog serves (merged duplicates on their canonical row); others are
+        skipped: an excluded movie a newer catalog dropped excludes nothing."""
+        rows = self._catalog.canonical_rows(np.fromiter(movie_ids, dtype=np.int64))
+        return rows[rows >= 0]
 
     def _require_movie(self, movie_id: Any) -> int:
         return canonical_movie(self._catalog, movie_id)
