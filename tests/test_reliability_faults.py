@@ -11,7 +11,9 @@ import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 from bot.app import build_services
@@ -70,16 +72,44 @@ def _cut(path: Path) -> None:
     path.write_bytes(data[: len(data) // 2])
 
 
+def _edit_json(path: Path, edit: Callable[[Any], Any]) -> None:
+    path.write_text(json.dumps(edit(json.loads(path.read_text()))))
+
+
+def _edit_manifest(root: Path, **changes: Any) -> None:
+    """Change manifest fields; a change to None removes the field."""
+    _edit_json(latest_version_dir(root) / MANIFEST_FILE, lambda manifest: {
+        key: value for key, value in {**manifest, **changes}.items() if value is not None})
+
+
+def _drop_last_movies(catalog: dict[str, Any]) -> dict[str, Any]:
+    return {**catalog, "movies": catalog["movies"][:-10]}
+
+
+def _cut_a_weight_column(root: Path) -> None:
+    """Weights that load but have the wrong shape (one column short), as a mixed-up version would."""
+    path = next((latest_version_dir(root) / "retrieval").glob("*.npz"))
+    with np.load(path) as stored:
+        arrays = dict(stored)
+    np.savez(path, **{**arrays, "weights": arrays["weights"][:, :-1]})
+
+
 CORRUPTIONS: dict[str, Callable[[Path], None]] = {
     "missing folder": lambda root: None,
     "empty folder": lambda root: root.mkdir(),
     "truncated manifest": lambda root: _cut(latest_version_dir(root) / MANIFEST_FILE),
     "truncated catalog": lambda root: _cut(latest_version_dir(root) / "catalog.json"),
     "truncated weights": lambda root: _cut(next((latest_version_dir(root) / "retrieval").glob("*.npz"))),
-    "incompatible format": lambda root: (latest_version_dir(root) / MANIFEST_FILE).write_text(json.dumps(
-        {**json.loads((latest_version_dir(root) / MANIFEST_FILE).read_text()), "format": 999})),
+    "incompatible format": lambda root: _edit_manifest(root, format=999),
     "only a half-written version": lambda root: (
         latest_version_dir(root).rename(root / ".building-crashed"), (root / LATEST_FILE).unlink()),
+    "manifest without a version": lambda root: _edit_manifest(root, version=None),
+    "models given as a string": lambda root: _edit_manifest(root, models="retrieval"),
+    "a retrieval entry that is a number": lambda root: _edit_manifest(root, models={"retrieval": 5}),
+    "catalog that is an empty list": lambda root: (latest_version_dir(root) / "catalog.json").write_text("[]"),
+    "catalog with fewer movies than the model": lambda root: _edit_json(
+        latest_version_dir(root) / "catalog.json", _drop_last_movies),
+    "weights of the wrong shape": _cut_a_weight_column,
 }
 PUBLISHED_FIRST = set(CORRUPTIONS) - {"missing folder", "empty folder"}
 
