@@ -171,7 +171,8 @@ def _database_from_a_newer_release(tmp_path: Path) -> str:
 
 BAD_DATABASES: dict[str, tuple[Callable[[Path], str], str]] = {  # the URL, and what the one line says
     "not a URL": (lambda tmp_path: "this is not a database url", "not a database URL"),
-    "no colon-slashes after the kind": (lambda tmp_path: "postgresql+psycopg//bot:hunter2@host/db", "not a database URL"),
+    "no colon-slashes after the kind": (lambda tmp_path: "postgresql+psycopg//bot:hunter2@host/db",
+                                        "not a database URL"),
     "a port that is not a number": (lambda tmp_path: "postgresql+psycopg://bot:hunter2@127.0.0.1:notaport/db",
                                     "not a database URL"),
     "an unclosed IPv6 bracket": (lambda tmp_path: "postgresql://bot:hunter2@[::1/db", "not a database URL"),
