@@ -9,6 +9,7 @@ opened with BEGIN IMMEDIATE (see ``_begin_immediate``).
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_DATABASE_URL = "sqlite:///var/movierec.sqlite3"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 POSTGRES_CONNECT_TIMEOUT_S = 10
+# "user:password@" in a URL. A scheme's colon is followed by "//", so "postgresql://" itself never matches.
+_CREDENTIALS = re.compile(r"[^\s'\"/@:]*:(?!//)[^\s'\"]*@")
 
 
 class DatabaseUnavailableError(RuntimeError):
@@ -30,6 +33,16 @@ class DatabaseUnavailableError(RuntimeError):
 
     The message is one line, fit to print at start-up instead of a traceback.
     """
+
+    def __init__(self, message: str) -> None:
+        # Masked here, once for every message: some quote a URL too malformed for SQLAlchemy to parse
+        # and hide its password, and a driver's error text may repeat what it was given.
+        super().__init__(mask_credentials(message))
+
+
+def mask_credentials(text: str) -> str:
+    """``text`` with every ``user:password@`` in it replaced by ``***@``."""
+    return _CREDENTIALS.sub("***@", text)
 
 
 def make_engine(url: str) -> Engine:
@@ -39,12 +52,17 @@ def make_engine(url: str) -> Engine:
     """
     parsed = _parse_url(url)
     shown = parsed.render_as_string(hide_password=True)
+    if _is_in_memory_sqlite(parsed):  # it would pass every check below and then lose the schema
+        raise DatabaseUnavailableError(
+            f"{url} is an in-memory SQLite database: every connection would get its own empty copy, and all "
+            "ratings would vanish at exit; use a file such as sqlite:///var/movierec.sqlite3")
     try:
         if parsed.get_backend_name() == "sqlite":
             engine = _make_sqlite_engine(parsed)
         else:
             engine = _make_server_engine(parsed)
-    except (ArgumentError, NoSuchModuleError, ImportError, OSError) as error:
+    except (ArgumentError, NoSuchModuleError, ImportError, OSError,
+            ValueError) as error:  # ValueError: a query option SQLAlchemy cannot read, such as uri=bad
         raise DatabaseUnavailableError(f"cannot use database {shown}: {error_summary(error)}") from error
     try:
         with engine.begin() as connection:
@@ -68,15 +86,23 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 def _parse_url(url: str) -> URL:
     try:
         return make_url(url)
-    except ArgumentError as error:
-        raise DatabaseUnavailableError(f"not a database URL: {url!r}") from error
+    except (ArgumentError, ValueError) as error:  # ValueError: a port that is not a number
+        raise DatabaseUnavailableError(f"not a database URL: {url!r} ({error_summary(error)})") from error
+
+
+def _is_in_memory_sqlite(url: URL) -> bool:
+    """``sqlite://``, ``sqlite:///:memory:`` or a URI naming a memory database."""
+    if url.get_backend_name() != "sqlite":
+        return False
+    database = url.database or ""
+    if database in ("", ":memory:"):
+        return True
+    return bool(url.query.get("uri")) and (database.startswith("file::memory:") or url.query.get("mode") == "memory")
 
 
 def _make_sqlite_engine(url: URL) -> Engine:
-    database = url.database or ""
-    is_file = database not in ("", ":memory:") and not url.query.get("uri")
-    if is_file:
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    if not url.query.get("uri"):  # a plain path (in-memory databases are refused before); a URI is left as given
+        Path(url.database or "").expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False})
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _begin_immediate)

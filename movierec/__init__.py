@@ -19,5 +19,9 @@ if "tensorflow" in sys.modules and os.environ.get("TF_USE_LEGACY_KERAS") != "1":
 os.environ["TF_USE_LEGACY_KERAS"] = "1"
 # TensorFlow's C++ start-up chatter (CPU feature notices, oneDNN banners) drowns our own logs.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+if not os.environ.get("NUMBA_CACHE_DIR"):  # numba reads it once, at import: see movierec/numba_cache.py
+    from movierec.numba_cache import writable_cache_dir
+
+    os.environ["NUMBA_CACHE_DIR"] = writable_cache_dir()
 
 __version__ = "0.1.0"

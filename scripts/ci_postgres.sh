@@ -4,7 +4,8 @@
 # Starts a throw-away PostgreSQL cluster (trust auth, 127.0.0.1 only, a free port, data in a temp dir)
 # and exports MOVIEREC_TEST_POSTGRES_URL pointing at an empty database in it. Sourcing it again reuses a
 # cluster it started before (the state lives in $MOVIEREC_PG_STATE_DIR). When PostgreSQL cannot be
-# installed or started it prints a notice and leaves the variable unset: those tests then skip.
+# installed or started it prints a notice and leaves the variable unset: those tests then skip, and
+# .ci/run fails unless MOVIEREC_CI_WITHOUT_POSTGRES=1.
 # Runs as root (CI: the server itself runs as the `postgres` OS user) or as an ordinary user.
 # Stop the cluster with: pg_ctl -D "$MOVIEREC_PG_STATE_DIR/data" stop
 

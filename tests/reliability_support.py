@@ -1,5 +1,6 @@
-"""Helpers shared by the reliability tests: what the bot said to one input, the database's row counts,
-and the checks every hostile input must pass (a polite answer, no error handler, state unchanged)."""
+"""Helpers shared by the reliability tests: what the bot said to one input, the database's row counts and
+contents, a user with a row in every table, and the checks every hostile input must pass (a polite
+answer, no error handler, state unchanged)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import logging
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, or_, select
 
 from bot.handlers import SORRY
+from db import access
 from db.models import Base
 from tests.bot_support import RunningBot
 from tests.emulator import BotOutput, TgUser
+from tests.test_bot_e2e import press
 
 HELP_MARK = "I recommend movies from what you've liked"
 """A phrase of the /help answer: the sentinel that ends :func:`exchange`."""
@@ -51,6 +54,45 @@ def state_rows(bot: RunningBot) -> dict[str, int]:
     with bot.services.engine.connect() as connection:
         return {table.name: connection.scalar(select(func.count()).select_from(table)) or 0
                 for table in Base.metadata.sorted_tables if table.name not in LOG_ONLY_TABLES}
+
+
+def state_snapshot(bot: RunningBot) -> dict[str, Any]:
+    """The schema (every table and its columns) and every row of every user-state table (those of
+    :func:`state_rows`), in primary-key order: contents, so a changed value shows, not only a count."""
+    with bot.services.engine.connect() as connection:
+        schema = inspect(connection)
+        snapshot: dict[str, Any] = {"schema": {name: [column["name"] for column in schema.get_columns(name)]
+                                               for name in schema.get_table_names()}}
+        for table in Base.metadata.sorted_tables:
+            if table.name not in LOG_ONLY_TABLES:
+                rows = connection.execute(select(table).order_by(*table.primary_key.columns))
+                snapshot[table.name] = [tuple(row) for row in rows]
+    return snapshot
+
+
+def rows_about(bot: RunningBot, user_id: int) -> dict[str, int]:
+    """Rows naming the user in every table of the models, by any user_id, chat_id or users.id column."""
+    counts = {}
+    with bot.services.engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            columns = [c for c in table.c
+                       if c.name in ("user_id", "chat_id") or (table.name == "users" and c.name == "id")]
+            if columns:
+                query = select(func.count()).select_from(table).where(or_(*(c == user_id for c in columns)))
+                counts[table.name] = connection.scalar(query) or 0
+    return counts
+
+
+async def fill_every_table(bot: RunningBot, user: TgUser) -> None:
+    """Give ``user`` rows in every table: a liked onboarding group, ratings, impressions and a dismissal
+    from /recommend, a watchlist entry, and the conversation log."""
+    _, groups = await exchange(bot, user, "/start")
+    await press(bot, user, groups, groups.buttons[0][0]["callback_data"])  # a liked onboarding group
+    await exchange(bot, user, "Fargo 5, Heat 4, Toy Story 3")
+    _, first, *_ = await exchange(bot, user, "/recommend 2")
+    await press(bot, user, first, first.button("Not interested"))
+    with bot.sessions().begin() as session:
+        access.add_to_watchlist(session, user.id, 50)  # no command writes it yet; the table is still covered
 
 
 def assert_polite(outputs: list[BotOutput], expected: str | None = None) -> None:

@@ -100,12 +100,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+WEBHOOK_SECRET = "s3cret_token"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
 async def start_webhook_bot(emulator: BotApiEmulator, database_url: str, tmp_path: Path,  # noqa: F811
-                            port: int) -> asyncio.subprocess.Process:
-    """``python -m bot --webhook`` on 127.0.0.1:``port``, returned once it has registered its webhook."""
+                            port: int, **extra: str) -> asyncio.subprocess.Process:
+    """``python -m bot --webhook`` on 127.0.0.1:``port`` (``extra``: more environment), returned once it
+    has registered its webhook."""
     env = bot_environment(database_url, tmp_path, TELEGRAM_BOT_TOKEN=emulator.token, TELEGRAM_API_URL=emulator.url,
                           WEBHOOK_URL="https://bot.example.org/hook", WEBHOOK_PORT=str(port),
-                          WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_SECRET="s3cret_token")
+                          WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_SECRET=WEBHOOK_SECRET)
+    env.update(extra)
     process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "--webhook", cwd=tmp_path, env=env,
                                                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     for _ in range(600):  # the process needs a few seconds to start listening
@@ -113,6 +119,17 @@ async def start_webhook_bot(emulator: BotApiEmulator, database_url: str, tmp_pat
             break
         await asyncio.sleep(0.1)
     return process
+
+
+async def wait_until_listening(http: aiohttp.ClientSession, url: str, update: dict[str, object]) -> int:
+    """Post ``update`` with a wrong secret as soon as the webhook server accepts connections; its status."""
+    for _ in range(100):
+        try:
+            async with http.post(url, json=update, headers={SECRET_HEADER: "wrong"}) as response:
+                return response.status
+        except aiohttp.ClientConnectionError:
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"nothing listens on {url}")
 
 
 async def stop_bot(process: asyncio.subprocess.Process) -> str:
@@ -131,20 +148,14 @@ async def test_webhook_mode_checks_the_secret_on_every_request(emulator: BotApiE
     try:
         async with aiohttp.ClientSession() as http:
             assert emulator.webhook["url"] == "https://bot.example.org/hook"
-            assert emulator.webhook["secret_token"] == "s3cret_token"
+            assert emulator.webhook["secret_token"] == WEBHOOK_SECRET
             url = f"http://127.0.0.1:{port}/hook"
-            for _ in range(100):
-                try:
-                    async with http.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}) as r:
-                        assert r.status == 403
-                        break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.1)
+            assert await wait_until_listening(http, url, update) == 403
             async with http.post(url, json=update) as response:
                 assert response.status == 403
-            async with http.post(url, data=b"{not json", headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret_token"}) as r:
+            async with http.post(url, data=b"{not json", headers={SECRET_HEADER: WEBHOOK_SECRET}) as r:
                 assert r.status == 400
-            async with http.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret_token"}) as r:
+            async with http.post(url, json=update, headers={SECRET_HEADER: WEBHOOK_SECRET}) as r:
                 assert r.status == 200
         reply, = await emulator.wait_for_replies(ALICE.id, 1, timeout=30)
         assert "Fargo (1996)" in reply.text

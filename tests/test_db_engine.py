@@ -120,6 +120,29 @@ def test_a_closed_postgresql_port_is_a_one_line_error_without_the_password() -> 
     assert "\n" not in message and "secret" not in message and "refused" in message.lower()
 
 
+@pytest.mark.parametrize("url, secrets", [
+    ("postgresql+psycopg//bot:hunter2@host/db", ["hunter2"]),  # no "://": SQLAlchemy cannot parse it at all
+    ("postgresql+psycopg://bot:hunter2@127.0.0.1:notaport/db", ["hunter2"]),
+    ("postgresql://bot:hunter2@[::1/db", ["hunter2"]),
+    ("postgresql://bot:hun@ter:2@127.0.0.1:notaport/db", ["hun", "ter:2"]),  # '@' and ':' inside the password
+    ("nosuchdb://bot:hunter2@host/db", ["hunter2"]),
+    ("sqlite:///x.db?mode=ro&uri=bad", []),
+])
+def test_a_malformed_url_is_a_one_line_error_without_the_password(url: str, secrets: list[str]) -> None:
+    with pytest.raises(DatabaseUnavailableError, match="not a database URL|cannot use database") as caught:
+        make_engine(url)
+    message = str(caught.value)
+    assert "\n" not in message and not [secret for secret in secrets if secret in message], message
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "sqlite:///file::memory:?uri=true",
+                                 "sqlite:///file:shared?mode=memory&cache=shared&uri=true"])
+def test_in_memory_sqlite_is_refused(url: str) -> None:
+    # Each connection would see its own empty database: the migrations' tables vanish with theirs.
+    with pytest.raises(DatabaseUnavailableError, match="is an in-memory SQLite database: .* use a file"):
+        make_engine(url)
+
+
 def test_a_sqlite_file_below_a_regular_file_is_a_one_line_error(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")

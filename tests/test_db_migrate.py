@@ -104,3 +104,15 @@ def test_upgrade_of_an_unreachable_database_is_a_one_line_error() -> None:
     with pytest.raises(DatabaseUnavailableError) as caught:
         upgrade_database("postgresql+psycopg://bot@127.0.0.1:1/movierec")
     assert "\n" not in str(caught.value)
+
+
+def test_a_schema_from_a_newer_release_is_refused_in_one_line_and_left_alone(database_url: str) -> None:  # noqa: F811
+    upgrade_database(database_url)
+    engine = make_engine(database_url)
+    with engine.begin() as connection:  # as a later release's migration leaves it
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
+    engine.dispose()
+    with pytest.raises(DatabaseUnavailableError, match="the database schema is newer than this release") as caught:
+        upgrade_database(database_url)
+    assert "\n" not in str(caught.value) and "9999_from_the_future" in str(caught.value)
+    assert _state(database_url)[0] == "9999_from_the_future"

@@ -11,12 +11,15 @@ import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 from bot.app import build_services
 from bot.conversation import RecommenderHolder
 from db import access
+from db.migrate import upgrade_database
 from movierec.artifacts import LATEST_FILE, MANIFEST_FILE, building_version, latest_version_dir
 from movierec.serving import Catalog, load_recommender
 from tests.bot_support import (ADMIN_ID, ALICE, RunningBot, Served, data_dir, database_url, emulator,  # noqa: F401
@@ -70,16 +73,44 @@ def _cut(path: Path) -> None:
     path.write_bytes(data[: len(data) // 2])
 
 
+def _edit_json(path: Path, edit: Callable[[Any], Any]) -> None:
+    path.write_text(json.dumps(edit(json.loads(path.read_text()))))
+
+
+def _edit_manifest(root: Path, **changes: Any) -> None:
+    """Change manifest fields; a change to None removes the field."""
+    _edit_json(latest_version_dir(root) / MANIFEST_FILE, lambda manifest: {
+        key: value for key, value in {**manifest, **changes}.items() if value is not None})
+
+
+def _drop_last_movies(catalog: dict[str, Any]) -> dict[str, Any]:
+    return {**catalog, "movies": catalog["movies"][:-10]}
+
+
+def _cut_a_weight_column(root: Path) -> None:
+    """Weights that load but have the wrong shape (one column short), as a mixed-up version would."""
+    path = next((latest_version_dir(root) / "retrieval").glob("*.npz"))
+    with np.load(path) as stored:
+        arrays = dict(stored)
+    np.savez(path, **{**arrays, "weights": arrays["weights"][:, :-1]})
+
+
 CORRUPTIONS: dict[str, Callable[[Path], None]] = {
     "missing folder": lambda root: None,
     "empty folder": lambda root: root.mkdir(),
     "truncated manifest": lambda root: _cut(latest_version_dir(root) / MANIFEST_FILE),
     "truncated catalog": lambda root: _cut(latest_version_dir(root) / "catalog.json"),
     "truncated weights": lambda root: _cut(next((latest_version_dir(root) / "retrieval").glob("*.npz"))),
-    "incompatible format": lambda root: (latest_version_dir(root) / MANIFEST_FILE).write_text(json.dumps(
-        {**json.loads((latest_version_dir(root) / MANIFEST_FILE).read_text()), "format": 999})),
+    "incompatible format": lambda root: _edit_manifest(root, format=999),
     "only a half-written version": lambda root: (
         latest_version_dir(root).rename(root / ".building-crashed"), (root / LATEST_FILE).unlink()),
+    "manifest without a version": lambda root: _edit_manifest(root, version=None),
+    "models given as a string": lambda root: _edit_manifest(root, models="retrieval"),
+    "a retrieval entry that is a number": lambda root: _edit_manifest(root, models={"retrieval": 5}),
+    "catalog that is an empty list": lambda root: (latest_version_dir(root) / "catalog.json").write_text("[]"),
+    "catalog with fewer movies than the model": lambda root: _edit_json(
+        latest_version_dir(root) / "catalog.json", _drop_last_movies),
+    "weights of the wrong shape": _cut_a_weight_column,
 }
 PUBLISHED_FIRST = set(CORRUPTIONS) - {"missing folder", "empty folder"}
 
@@ -130,13 +161,32 @@ def _read_only_database(tmp_path: Path) -> str:
     return f"sqlite:///file:{path}?mode=ro&uri=true"  # SQLite refuses writes even for root
 
 
-BAD_DATABASES: dict[str, Callable[[Path], str]] = {
-    "not a URL": lambda tmp_path: "this is not a database url",
-    "unknown kind": lambda tmp_path: "nosuchdb://user@host/db",
-    "closed PostgreSQL port": lambda tmp_path: "postgresql+psycopg://bot:hunter2@127.0.0.1:1/movierec",
-    "read-only SQLite file": _read_only_database,
-    "SQLite below a regular file": lambda tmp_path: (
+def _database_from_a_newer_release(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'newer.sqlite3'}"
+    upgrade_database(url)
+    with sqlite3.connect(tmp_path / "newer.sqlite3") as connection:  # as a later release's migration leaves it
+        connection.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    return url
+
+
+BAD_DATABASES: dict[str, tuple[Callable[[Path], str], str]] = {  # the URL, and what the one line says
+    "not a URL": (lambda tmp_path: "this is not a database url", "not a database URL"),
+    "no colon-slashes after the kind": (lambda tmp_path: "postgresql+psycopg//bot:hunter2@host/db",
+                                        "not a database URL"),
+    "a port that is not a number": (lambda tmp_path: "postgresql+psycopg://bot:hunter2@127.0.0.1:notaport/db",
+                                    "not a database URL"),
+    "an unclosed IPv6 bracket": (lambda tmp_path: "postgresql://bot:hunter2@[::1/db", "not a database URL"),
+    "unknown kind": (lambda tmp_path: "nosuchdb://bot:hunter2@host/db", "cannot use database nosuchdb://"),
+    "an unreadable SQLite option": (lambda tmp_path: "sqlite:///x.db?mode=ro&uri=bad", "cannot use database"),
+    "in-memory SQLite": (lambda tmp_path: "sqlite://", "sqlite:// is an in-memory SQLite database"),
+    "closed PostgreSQL port": (lambda tmp_path: "postgresql+psycopg://bot:hunter2@127.0.0.1:1/movierec",
+                               "cannot open database"),
+    "read-only SQLite file": (_read_only_database, "cannot open database"),
+    "SQLite below a regular file": (lambda tmp_path: (
         (tmp_path / "a-file").write_text("x"), f"sqlite:///{tmp_path / 'a-file' / 'db.sqlite3'}")[1],
+        "cannot use database"),
+    "a schema from a newer release": (_database_from_a_newer_release,
+                                      "the database schema is newer than this release"),
 }
 
 
@@ -151,10 +201,11 @@ async def test_an_unusable_database_at_start_is_one_clear_line_and_exit_1(tmp_pa
         output, _ = await asyncio.wait_for(process.communicate(), 90)
         return name, process.returncode, output.decode()
 
-    results = await asyncio.gather(*(start(name, url_of) for name, url_of in BAD_DATABASES.items()))
+    results = await asyncio.gather(*(start(name, url_of) for name, (url_of, _) in BAD_DATABASES.items()))
     for name, returncode, output in results:
         assert returncode == 1, (name, output)
-        assert output.strip().splitlines()[-1].startswith("Database unavailable: "), (name, output)
+        last_line = output.strip().splitlines()[-1]
+        assert last_line.startswith("Database unavailable: ") and BAD_DATABASES[name][1] in last_line, (name, output)
         assert "Traceback" not in output and "hunter2" not in output, (name, output)
 
 

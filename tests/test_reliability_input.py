@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.bot_support import (ALICE, RunningBot, database_url, emulator, migrated_database,  # noqa: F401
+from tests.bot_support import (ALICE, BOB, RunningBot, database_url, emulator, migrated_database,  # noqa: F401
                                running_bot, served, services)
-from tests.reliability_support import assert_no_errors, assert_polite, exchange, state_rows
+from tests.reliability_support import (assert_no_errors, assert_polite, exchange, fill_every_table, rows_about,
+                                       state_rows, state_snapshot)
 from tests.test_bot_e2e import assert_every_acknowledged_rating_is_stored, stored_ratings
 
 pytestmark = pytest.mark.realdata
@@ -98,8 +99,10 @@ async def test_odd_text_gets_a_polite_answer(running_bot: RunningBot, caplog: py
 @pytest.mark.parametrize(("message", "expected", "stored"), RATINGS, ids=[case[0] for case in RATINGS])
 async def test_bad_ratings_are_explained_never_clamped(running_bot: RunningBot, caplog: pytest.LogCaptureFixture,
                                                        message: str, expected: str, stored: dict[int, float]) -> None:
+    before = state_rows(running_bot)
     assert_polite(await exchange(running_bot, ALICE, message), expected)
     assert stored_ratings(running_bot, ALICE) == stored
+    assert state_rows(running_bot) == {**before, "ratings": before["ratings"] + len(stored)}
     assert_no_errors(caplog)
 
 
@@ -131,10 +134,15 @@ async def test_a_very_long_list_of_ratings_is_capped_and_says_so(running_bot: Ru
 
 async def test_hostile_text_leaves_the_schema_and_other_users_alone(running_bot: RunningBot,
                                                                     caplog: pytest.LogCaptureFixture) -> None:
+    await fill_every_table(running_bot, BOB)  # someone else's ratings, dismissals, watchlist, liked groups…
     await exchange(running_bot, ALICE, "Fargo 5")
-    before = state_rows(running_bot)
+    before, bob_before = state_snapshot(running_bot), rows_about(running_bot, BOB.id)
+    assert all(bob_before[table] for table in ("ratings", "dismissals", "watchlist", "liked_groups", "impressions"))
     for attack in ("'; DROP TABLE ratings; --", "1); DELETE FROM ratings; --", "Fargo' OR '1'='1 1",
-                   "\"; UPDATE ratings SET value = 1; --", "%' UNION SELECT * FROM users --"):
+                   "\"; UPDATE ratings SET value = 1; --", "%' UNION SELECT * FROM users --",
+                   "'; DELETE FROM watchlist; DELETE FROM liked_groups; DELETE FROM dismissals; --"):
         assert_polite(await exchange(running_bot, ALICE, attack))
-    assert state_rows(running_bot) == before and stored_ratings(running_bot, ALICE) == {FARGO: 5.0}
+    assert state_snapshot(running_bot) == before  # every row of every table, and the schema
+    assert rows_about(running_bot, BOB.id) == bob_before  # the logs hold nothing new about Bob either
+    assert stored_ratings(running_bot, ALICE) == {FARGO: 5.0}
     assert_no_errors(caplog)

@@ -16,19 +16,17 @@ import signal
 import sys
 from pathlib import Path
 
+import aiohttp
 import pytest
-from sqlalchemy import func, or_, select
-
-from db import access
-from db.models import Base
 from movierec.artifacts import ArtifactsUnavailable, latest_version_dir
 from movierec.serving import Recommender
 from tests.bot_support import (ADMIN_ID, ALICE, BOB, RunningBot, Served, database_url, emulator,  # noqa: F401
                                migrated_database, running_bot, served, services)
 from tests.emulator import BotApiEmulator, TgUser
-from tests.reliability_support import assert_no_errors, exchange
+from tests.reliability_support import assert_no_errors, exchange, fill_every_table, rows_about
 from tests.test_bot_e2e import press
-from tests.test_bot_process import REPO, bot_environment
+from tests.test_bot_process import (REPO, SECRET_HEADER, WEBHOOK_SECRET, bot_environment, free_port,
+                                    start_webhook_bot, stop_bot, wait_until_listening)
 
 pytestmark = pytest.mark.realdata
 ADMIN = TgUser(id=ADMIN_ID, first_name="Admin")
@@ -64,6 +62,28 @@ async def test_a_debug_run_never_logs_or_sends_the_token(emulator: BotApiEmulato
     assert secret_half not in sent  # nor in any reply, toast or button
 
 
+async def test_a_debug_webhook_run_never_logs_the_secret_or_the_token(emulator: BotApiEmulator, database_url: str,
+                                                                      tmp_path: Path) -> None:
+    port = free_port()
+    process = await start_webhook_bot(emulator, database_url, tmp_path, port, LOG_LEVEL="DEBUG")
+    update = {"update_id": 1, "message": {"message_id": 1, "date": 1_800_000_000, "text": "Fargo 5",
+                                          "chat": {"id": ALICE.id, "type": "private"}, "from": ALICE.as_json()}}
+    try:
+        async with aiohttp.ClientSession() as http:
+            url = f"http://127.0.0.1:{port}/hook"
+            assert await wait_until_listening(http, url, update) == 403  # a wrong secret is refused, and logged
+            async with http.post(url, json=update, headers={SECRET_HEADER: WEBHOOK_SECRET}) as response:
+                assert response.status == 200
+        (reply,) = await emulator.wait_for_replies(ALICE.id, 1, timeout=30)
+        assert "Fargo (1996)" in reply.text
+    finally:
+        log = await stop_bot(process)
+    assert process.returncode == 0, log[-3000:]
+    assert " DEBUG " in log and "setWebhook" in log  # it really logged at DEBUG, the call carrying the secret included
+    assert WEBHOOK_SECRET not in log and emulator.token.split(":", 1)[1] not in log
+    assert emulator.webhook["secret_token"] == WEBHOOK_SECRET  # what Telegram was given is the real secret
+
+
 async def test_a_rejected_token_is_a_clear_error_without_the_token(database_url: str, tmp_path: Path) -> None:
     server = BotApiEmulator()  # it answers 401 to any other token, as Telegram does
     await server.start()
@@ -93,29 +113,6 @@ async def test_admin_commands_answer_non_admins_like_unknown_commands(running_bo
     assert_no_errors(caplog)
     (stats,) = await exchange(running_bot, ADMIN, f"/{command}")
     assert "I don't know the command" not in stats.text  # the same command works for an admin
-
-
-def rows_about(bot: RunningBot, user_id: int) -> dict[str, int]:
-    """Rows naming the user in every table of the models, by any user_id, chat_id or users.id column."""
-    counts = {}
-    with bot.services.engine.connect() as connection:
-        for table in Base.metadata.sorted_tables:
-            columns = [c for c in table.c
-                       if c.name in ("user_id", "chat_id") or (table.name == "users" and c.name == "id")]
-            if columns:
-                query = select(func.count()).select_from(table).where(or_(*(c == user_id for c in columns)))
-                counts[table.name] = connection.scalar(query) or 0
-    return counts
-
-
-async def fill_every_table(bot: RunningBot, user: TgUser) -> None:
-    _, groups = await exchange(bot, user, "/start")
-    await press(bot, user, groups, groups.buttons[0][0]["callback_data"])  # a liked onboarding group
-    await exchange(bot, user, "Fargo 5, Heat 4, Toy Story 3")
-    _, first, *_ = await exchange(bot, user, "/recommend 2")
-    await press(bot, user, first, first.button("Not interested"))
-    with bot.sessions().begin() as session:
-        access.add_to_watchlist(session, user.id, 50)  # no command writes it yet; the table is still covered
 
 
 async def test_forget_deletes_every_row_about_the_user_and_no_one_else(running_bot: RunningBot,

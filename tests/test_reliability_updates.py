@@ -122,6 +122,7 @@ SILENT = [  # (case, update, chat id that must stay quiet)
 async def test_non_text_updates_in_a_private_chat_are_answered(running_bot: RunningBot,
                                                                caplog: pytest.LogCaptureFixture,
                                                                update: dict[str, Any], expected: str | None) -> None:
+    before = state_rows(running_bot)
     await running_bot.emulator.send_update(update)
     outputs = await answered_before_help(running_bot, ALICE)
     if "callback_query" in update:
@@ -129,6 +130,7 @@ async def test_non_text_updates_in_a_private_chat_are_answered(running_bot: Runn
     else:
         assert_polite(outputs, expected)
     assert stored_ratings(running_bot, ALICE) == {}
+    assert state_rows(running_bot) == before
     assert_no_errors(caplog)
 
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -58,8 +59,23 @@ def _serving_config(values: Any) -> TwoStageConfig:
         raise ArtifactsUnavailable(f"unreadable serving settings: {error}") from error
 
 
-def _load_model(spec: Mapping[str, Any], version_dir: Path) -> Any:
+@contextmanager
+def _unusable_on_failure(what: str) -> Iterator[None]:
+    """Turn any failure into ArtifactsUnavailable naming ``what`` failed: a damaged version can break in
+    more ways than any check foresees (a missing key, a list where a mapping belongs, weights of the wrong
+    shape), and every one of them must mean "serve the fallback", never a crash at start-up."""
+    try:
+        yield
+    except ArtifactsUnavailable:
+        raise
+    except Exception as error:
+        raise ArtifactsUnavailable(f"{what}: {type(error).__name__}: {error}") from error
+
+
+def _load_model(spec: Any, version_dir: Path) -> Any:
     """Rebuild a model from its manifest entry; only classes under ``movierec.models`` are accepted."""
+    if not isinstance(spec, Mapping):
+        raise ArtifactsUnavailable(f"the manifest in {version_dir} has a model entry that is not a mapping: {spec!r}")
     class_path = str(spec.get("class", ""))
     module_name, _, class_name = class_path.partition(":")
     if not module_name.startswith("movierec.models.") or not class_name.isidentifier():
@@ -67,13 +83,9 @@ def _load_model(spec: Mapping[str, Any], version_dir: Path) -> Any:
     folder = (version_dir / str(spec.get("folder", ""))).resolve()
     if version_dir.resolve() not in folder.parents:
         raise ArtifactsUnavailable(f"model folder {spec.get('folder')!r} lies outside {version_dir}")
-    try:
+    with _unusable_on_failure(f"cannot load {class_path} from {folder}"):
         model_class = getattr(importlib.import_module(module_name), class_name)
         return model_class.load(folder)
-    except ArtifactsUnavailable:
-        raise
-    except Exception as error:  # any failure to rebuild means "this version is unusable"
-        raise ArtifactsUnavailable(f"cannot load {class_path} from {folder}: {error}") from error
 
 
 class Recommender:
@@ -98,21 +110,32 @@ class Recommender:
     # ---- construction -------------------------------------------------------------------------
     @classmethod
     def load(cls, artifacts_dir: Path | str) -> Recommender:
-        """The newest complete trained version; ArtifactsUnavailable when there is none usable."""
+        """The newest complete trained version, checked by serving one request; ArtifactsUnavailable when
+        there is none usable."""
         version_dir = latest_version_dir(Path(artifacts_dir))
         manifest = read_manifest(version_dir)
-        try:
-            catalog = Catalog.load(version_dir)
-        except (OSError, ValueError, KeyError) as error:
-            raise ArtifactsUnavailable(f"unreadable catalog in {version_dir}: {error}") from error
-        models = manifest.get("models", {})
-        if "retrieval" not in models:
+        version, models = manifest.get("version"), manifest.get("models")
+        if not isinstance(version, str) or not version:
+            raise ArtifactsUnavailable(f"the manifest in {version_dir} names no version")
+        if not isinstance(models, Mapping) or "retrieval" not in models:
             raise ArtifactsUnavailable(f"{version_dir} has no retrieval model")
+        with _unusable_on_failure(f"unreadable catalog in {version_dir}"):
+            catalog = Catalog.load(version_dir)
         retrieval = _load_model(models["retrieval"], version_dir)
         ranking = _load_model(models["ranking"], version_dir) if "ranking" in models else None
-        logger.info("loaded model version %s from %s", manifest["version"], version_dir)
-        return cls(catalog, retrieval=retrieval, ranking=ranking, version=str(manifest["version"]),
-                   config=_serving_config(manifest.get("serving", {})))
+        config = _serving_config(manifest.get("serving", {}))
+        with _unusable_on_failure(f"the models and catalog in {version_dir} do not work together"):
+            recommender = cls(catalog, retrieval=retrieval, ranking=ranking, version=version, config=config)
+            recommender._serve_one_request()
+        logger.info("loaded model version %s from %s", version, version_dir)
+        return recommender
+
+    def _serve_one_request(self) -> None:
+        """Recommend and predict once, so that parts which load but do not fit together (weights of the
+        wrong shape, say) are refused now rather than failing every user's request later."""
+        ratings = {self.onboarding_movies(k=1)[0].movie_id: 5.0}
+        picks = self.recommend(ratings, k=1)
+        self.predict_ratings(ratings, [pick.movie_id for pick in picks])
 
     @classmethod
     def fallback(cls, movielens: Any) -> Recommender:
