@@ -24,7 +24,7 @@ import numpy as np
 
 from movierec.data import schema
 from movierec.data.loaders import load_movielens, resolve_data_source
-from movierec.models.base import UserQuery
+from movierec.models.base import EmbeddingModel, UserQuery
 from movierec.serving import Recommender
 from movierec.serving.explain import NEUTRAL_STARS
 
@@ -89,16 +89,21 @@ def explanation_report(recommender: Recommender, ratings, args: argparse.Namespa
 
 
 def group_report(recommender: Recommender) -> list[str]:
-    embeddings = recommender.retrieval.movie_embeddings()
-    unit = embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)
-    column_of = {int(m): i for i, m in enumerate(recommender.retrieval.movie_ids)}
+    """Cohesion is NaN for a model without movie embeddings (EASE): its groups come from genres."""
+    model = recommender.retrieval
+    unit = None
+    if isinstance(model, EmbeddingModel):
+        embeddings = model.movie_embeddings()
+        unit = embeddings / np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
+    column_of = {int(m): i for i, m in enumerate(model.movie_ids)}
     lines = ["## Onboarding groups", "", "| label | shown titles | cohesion | label genres the titles carry "
              "| top-10 picks with a label genre |", "|---|---|---|---|---|"]
     cohesions, fits, matches = [], [], []
     for group in recommender.movie_groups(6):
         label_genres = set(group.label.split(" & "))
         pairs = combinations(group.movie_ids, 2)
-        cohesion = float(np.mean([unit[column_of[a]] @ unit[column_of[b]] for a, b in pairs]))
+        cohesion = np.nan if unit is None else float(np.mean([unit[column_of[a]] @ unit[column_of[b]]
+                                                              for a, b in pairs]))
         fit = np.mean([len(label_genres & set(recommender.movie(m).genres)) / len(label_genres)
                        for m in group.movie_ids])
         picks = recommender.recommend({}, k=10, liked=group.movie_ids)

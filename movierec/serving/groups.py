@@ -52,7 +52,8 @@ class MovieGroup:
 
 
 def movie_groups(catalog: Catalog, unit_embeddings: np.ndarray | None, k: int) -> list[MovieGroup]:
-    """Up to ``k`` groups of ``TITLES_PER_GROUP`` movies each, disjoint, the most coherent first (any with a repeated label last)."""
+    """Up to ``k`` groups of ``TITLES_PER_GROUP`` movies each, disjoint, the most coherent first (any
+    with a repeated label last)."""
     counts = catalog.movies["rating_count"].to_numpy(dtype=np.float64)
     pool = np.argsort(-counts, kind="stable")[:POPULAR_POOL]
     vectors = _vectors(catalog, unit_embeddings, pool)
@@ -64,9 +65,10 @@ def movie_groups(catalog: Catalog, unit_embeddings: np.ndarray | None, k: int) -
         members = np.flatnonzero(assignment == cluster)
         if len(members) < TITLES_PER_GROUP:
             continue
+        # of the cluster's better-known half, the titles closest to its centre
         best_known = members[np.argsort(-counts[pool[members]], kind="stable")]
-        known = best_known[:max(TITLES_PER_GROUP, (len(members) + 1) // 2)]  # the better-known half…
-        chosen = known[np.argsort(-(features[known] @ centres[cluster]), kind="stable")][:TITLES_PER_GROUP]  # …typical
+        known = best_known[:max(TITLES_PER_GROUP, (len(members) + 1) // 2)]
+        chosen = known[np.argsort(-(features[known] @ centres[cluster]), kind="stable")][:TITLES_PER_GROUP]
         label = _label(_genre_matrix(catalog, pool[chosen]).mean(axis=0), genre_share)
         candidates.append((_coherence(vectors[chosen]), cluster, chosen, label))
     candidates.sort(key=lambda candidate: -candidate[0])
