@@ -6,7 +6,7 @@ import pytest
 
 from movierec.data import schema
 from movierec.evaluation.metrics import rmse
-from movierec.models.base import ItemScorer, Persistable, RatingPredictor, UserQuery
+from movierec.models.base import HistoryAttribution, ItemScorer, Persistable, RatingPredictor, UserQuery
 from movierec.models.bias import BiasConfig, BiasModel
 from movierec.models.ease import EaseConfig, EaseModel
 from movierec.models.popularity import PopularityModel, bayesian_average
@@ -48,6 +48,21 @@ def test_ease_fold_in_recommends_the_history_group(planted) -> None:
     assert all((m - 1) // MOVIES_PER_GROUP == 2 for m in best)
     # movies outside the catalog in a history are ignored rather than failing
     assert model.score_items([UserQuery(history={99999: 4.0})]).shape == (1, len(movies))
+
+
+def test_ease_contributions_are_the_exact_leave_one_out_score_drops(planted) -> None:
+    ratings, movies = planted
+    model = EaseModel(EaseConfig(l2=10.0))
+    model.fit(ratings, movies)
+    assert isinstance(model, HistoryAttribution)
+    history = {61: 5.0, 99999: 4.0, 2: 1.0, 63: 3.0}  # 99999: not in the catalog, so it adds nothing
+    columns = np.array([0, 63, 64, 100])
+    full = model.score_items([UserQuery(history=history)])[0, columns]
+    drops = [full - model.score_items([UserQuery(history={m: s for m, s in history.items() if m != left})])[0, columns]
+             for left in history]
+    contributions = model.history_contributions(UserQuery(history=history), columns)
+    np.testing.assert_allclose(contributions, drops, atol=1e-6)
+    assert contributions[1].tolist() == [0.0] * 4 and np.abs(contributions).max() > 0.01
 
 
 def test_ease_rejects_a_bad_penalty(planted) -> None:

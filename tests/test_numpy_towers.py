@@ -42,16 +42,48 @@ def data():
     return synthetic_movielens(users=40, seed=1)
 
 
-def test_retrieval_scores_match_the_tensorflow_query_tower(data) -> None:
+@pytest.fixture(scope="module", params=[(16,), ()], ids=["relu_head", "linear_head"])
+def retrieval(data, request) -> HistoryRetrieval:
+    """A small trained retrieval model with a hidden ReLU layer, and one with the served linear head."""
     ratings, movies = data
-    model = HistoryRetrieval(HistoryRetrievalConfig(embedding_dim=8, hidden_units=(16,), epochs=3, max_history=10,
-                                                    users_per_batch=8, learning_rate=0.01, seed=2))
+    model = HistoryRetrieval(HistoryRetrievalConfig(embedding_dim=8, hidden_units=request.param, epochs=3,
+                                                    max_history=10, users_per_batch=8, learning_rate=0.01, seed=2))
     model.fit(ratings, movies)
-    queries = random_queries(model.movie_ids, ratings[schema.USER_ID].unique())
+    return model
+
+
+def tensorflow_scores(model: HistoryRetrieval, queries: list[UserQuery]) -> np.ndarray:
     net = model._net
-    expected = (net.query(encode_queries(queries, model._vocabulary)) @ tf.transpose(net.catalog())).numpy()
+    return (net.query(encode_queries(queries, model._vocabulary)) @ tf.transpose(net.catalog())).numpy()
+
+
+def test_retrieval_scores_match_the_tensorflow_query_tower(data, retrieval) -> None:
+    ratings, _ = data
+    model = retrieval
+    queries = random_queries(model.movie_ids, ratings[schema.USER_ID].unique())
+    expected = tensorflow_scores(model, queries)
     np.testing.assert_allclose(model.score_items(queries), expected, rtol=1e-4, atol=1e-4)
     assert np.ptp(expected[1:], axis=0).max() > 1e-2  # the queries differ, so the check is not vacuous
+
+
+def test_history_contributions_are_the_tensorflow_towers_leave_one_out_drops(data, retrieval) -> None:
+    ratings, _ = data
+    model = retrieval
+    columns = np.array([0, 5, 17, len(model.movie_ids) - 1])
+    queries = random_queries(model.movie_ids, ratings[schema.USER_ID].unique(), count=6)[1:]  # some with demographics
+    queries += [UserQuery(history={int(model.movie_ids[3]): 4.5}),  # left out, the history is empty
+                UserQuery(history={int(model.movie_ids[1]): 2.0, 999_999: 5.0, int(model.movie_ids[2]): 5.0})]
+    largest = 0.0
+    for query in queries:
+        history = dict(query.history)
+        without = [UserQuery(history={m: s for m, s in history.items() if m != left}, features=query.features)
+                   for left in history]
+        scores = tensorflow_scores(model, [query, *without])[:, columns]
+        contributions = model.history_contributions(query, columns)
+        np.testing.assert_allclose(contributions, scores[0] - scores[1:], rtol=1e-4, atol=1e-4)
+        largest = max(largest, float(np.abs(contributions).max()))
+    assert contributions[1].tolist() == [0.0] * len(columns)  # 999_999 is no movie the model knows
+    assert largest > 1e-2  # the ratings matter, so the check is not vacuous
 
 
 def test_rating_predictions_match_the_tensorflow_network(data) -> None:

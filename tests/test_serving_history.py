@@ -9,7 +9,9 @@ from hypothesis import given, settings, strategies as st
 from movierec.data.lookup import IdIndex, indices_by_key, sorted_lookup
 from movierec.models.base import RatingArrays, UserQuery
 from movierec.serving.catalog import Catalog
-from movierec.serving.explain import OVERALL_REASON, Explainer
+from movierec.models.ease import EaseModel
+from movierec.serving import Recommender
+from movierec.serving.explain import OVERALL_REASON, Explainer, main_contributors
 from movierec.serving.history import LIKED_STARS, validated_history
 from tests.test_serving import movielens  # noqa: F401  (the module fixture: a tiny release with merged twins)
 
@@ -82,13 +84,23 @@ def test_validated_history_names_the_bad_entry(movielens, ratings, message) -> N
         validated_history(Catalog(movielens.movies, movielens.merged_ids), ratings)
 
 
-def test_reasons_name_the_liked_movie_that_pulls_hardest_and_never_a_disliked_one(movielens) -> None:  # noqa: F811
+class PlantedEmbeddings:
+    """An EmbeddingModel that cannot attribute its scores: reasons fall back to embedding similarity."""
+
+    def __init__(self, embeddings: np.ndarray) -> None:
+        self._embeddings = embeddings
+
+    def movie_embeddings(self) -> np.ndarray:
+        return self._embeddings
+
+
+def test_without_attribution_reasons_name_the_liked_movie_most_alike(movielens) -> None:  # noqa: F811
     catalog = Catalog(movielens.movies, movielens.merged_ids)
     rows = {m: catalog.row(m) for m in (1, 2, 3, 11, 12)}
     embeddings = np.zeros((len(catalog), 2), np.float32)
     embeddings[[rows[1], rows[2], rows[3]]] = [1.0, 0.0]  # action films 1-3 point one way…
     embeddings[[rows[11], rows[12]]] = [-1.0, 0.0]  # …romance 11-12 the opposite way
-    explainer = Explainer(catalog, embeddings, np.arange(len(catalog)))
+    explainer = Explainer(catalog, PlantedEmbeddings(embeddings), np.arange(len(catalog)))
     title = catalog.movie(1).display_title
     # 3 is closest to 1 (liked); 12 is opposite to 11, rated ★1: a pull by hating 11, never named
     history = validated_history(catalog, {1: 4.5, 11: 1.0})
@@ -97,3 +109,57 @@ def test_reasons_name_the_liked_movie_that_pulls_hardest_and_never_a_disliked_on
     assert explainer.reasons(validated_history(catalog, {11: 2.0}), np.array([rows[3]])) == [OVERALL_REASON]
     seeded = validated_history(catalog, {}, liked=[1])
     assert explainer.reasons(seeded, np.array([rows[2]])) == [f"because you liked the group with {title}"]
+
+
+def test_main_contributors_by_hand() -> None:
+    pulls = np.array([[0.6, -1.0, 0.1],
+                      [0.3, 0.2, 0.1],
+                      [0.1, 0.0, 0.1],
+                      [-0.2, 0.0, 0.1]], np.float32)  # 4 history movies x 3 candidates
+    eligible = np.array([True, True, False, True])
+    # column 0: positive pulls sum to 1.0, so shares 0.6, 0.3, (0.1, not eligible); column 1: 0.2 is all of it;
+    # column 2: four shares of 0.25, the earlier positions first, 2 not eligible
+    assert main_contributors(pulls, eligible, 0.2, 9.0, 2).tolist() == [[0, 1], [1, -1], [0, 1]]
+    assert main_contributors(pulls, eligible, 0.5, 9.0, 2).tolist() == [[0, -1], [1, -1], [-1, -1]]
+    assert main_contributors(pulls, eligible, 0.2, 9.0, 1).tolist() == [[0], [1], [0]]
+    assert main_contributors(-np.abs(pulls), eligible, 0.0, 0.0, 2).tolist() == [[-1, -1]] * 3  # none pulls towards
+    # a long history: 0.15 of the pull is below a 0.2 share, but 2.7 times the mean of the 18 positive pulls
+    long = np.array([[0.05]] * 10 + [[0.15]] + [[0.05]] * 7, np.float32)
+    assert main_contributors(long, np.ones(18, bool), 0.2, 2.0, 2).tolist() == [[10, -1]]
+    assert main_contributors(long, np.ones(18, bool), 0.2, 3.0, 2).tolist() == [[-1, -1]]
+
+
+def planted_ease(catalog: Catalog, weights: dict[tuple[int, int], float]) -> EaseModel:
+    """EASE with hand-set weights: ``weights[(rated, pick)]`` is what rating ``rated`` adds to ``pick``'s score."""
+    model = EaseModel()
+    model._set_movies(catalog.movie_ids.copy())
+    model._weights = np.zeros((len(catalog), len(catalog)), np.float32)
+    for (rated, pick), weight in weights.items():
+        model._weights[catalog.row(rated), catalog.row(pick)] = weight
+    return model
+
+
+def test_reasons_name_the_ratings_a_pick_owes_its_score_to(movielens) -> None:  # noqa: F811
+    catalog = Catalog(movielens.movies, movielens.merged_ids)
+    title = {m: catalog.movie(m).display_title for m in catalog.movie_ids.tolist()}
+    ratings = {1: 5.0, 2: 4.0, 3: 4.5, 11: 1.0, 12: 4.0, 14: 3.0}
+    model = planted_ease(catalog, {
+        (1, 5): 3.0, (2, 5): 0.1, (3, 5): 0.1,  # 5 is 1's pick: the others add too little to be named
+        (1, 6): 0.5, (3, 6): 0.6, (2, 6): 0.1,  # 6 owes most to 3, then to 1
+        (11, 7): 2.0, (2, 7): 0.6,  # 7 owes most to 11, rated ★1: never named, 2 is
+        **{(m, 8): 0.1 for m in ratings}, (13, 8): 0.4,  # 8: every rating adds a sixth (13 is not rated)
+        (1, 9): -0.5, (2, 9): 0.2,  # 9: 2 is all that pulls towards it (1 pulls away, a disliked 11 not at all)
+        (1, 10): -1.0,  # 10: nothing rated pulls towards it
+    })
+    recommender = Recommender(catalog, retrieval=model)
+    (first,) = recommender.recommend(ratings, k=1)
+    assert first.movie_id == 5 and first.reason == f"because you rated {title[1]} ★5"
+    assert recommender.reason(ratings, 6) == f"because you rated {title[3]} ★4.5 and {title[1]} ★5"
+    assert recommender.reason(ratings, 7) == f"because you rated {title[2]} ★4"
+    assert recommender.reason(ratings, 8) == OVERALL_REASON
+    assert recommender.reason(ratings, 9) == f"because you rated {title[2]} ★4"
+    assert recommender.reason(ratings, 10) == OVERALL_REASON
+    # a liked group's movie is named as the group, once, next to a rating
+    assert recommender.reason({3: 4.5}, 6, liked=[1, 2]) == (
+        f"because you rated {title[3]} ★4.5 and liked the group with {title[1]}")
+    assert recommender.reason({}, 5, liked=[1, 2]) == f"because you liked the group with {title[1]}"

@@ -127,7 +127,18 @@ class Persistable(Protocol):
 
 @runtime_checkable
 class EmbeddingModel(Protocol):
-    """A model with a movie embedding space, used for "similar movies" and for explanations."""
+    """A model with a movie embedding space, used for "similar movies" and onboarding groups."""
 
     def movie_embeddings(self) -> np.ndarray:
         """float32 [len(movie_ids), d], rows in ``movie_ids`` order."""
+
+
+@runtime_checkable
+class HistoryAttribution(Protocol):
+    """An ItemScorer that can say how much each movie of a history adds to a movie's score: what
+    explanations name, so a reason is the model's own and not a guess from similar movies."""
+
+    def history_contributions(self, query: UserQuery, columns: np.ndarray) -> np.ndarray:
+        """float32 [len(query.history), len(columns)]: for each history movie (in ``history_arrays``
+        order) and each of these :meth:`ItemScorer.score_items` columns, the score minus the score
+        of the same query without that movie. 0 for a movie the model cannot read."""

@@ -30,7 +30,7 @@ class EaseConfig:
 
 
 class EaseModel:
-    """ItemScorer: score = binary history vector @ B, B the zero-diagonal item-item weights."""
+    """ItemScorer + HistoryAttribution: score = binary history vector @ B, B the zero-diagonal item-item weights."""
 
     name = "ease"
 
@@ -69,6 +69,14 @@ class EaseModel:
             columns = [self._column_of[m] for m in query.history if m in self._column_of]
             history[row, columns] = 1.0
         return history @ self._weights
+
+    def history_contributions(self, query: UserQuery, columns: np.ndarray) -> np.ndarray:
+        """Exact: a score is the sum of its history movies' weight rows, so leaving one out removes its row."""
+        ids, _ = query.history_arrays
+        known = np.array([m in self._column_of for m in ids.tolist()], dtype=bool)
+        contributions = np.zeros((len(ids), len(columns)), np.float32)
+        contributions[known] = self._weights[np.ix_([self._column_of[m] for m in ids[known].tolist()], columns)]
+        return contributions
 
     def _set_movies(self, movie_ids: np.ndarray) -> None:
         self._movie_ids = movie_ids

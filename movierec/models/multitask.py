@@ -78,7 +78,8 @@ class _MultitaskNet(_HistoryTwoTower):
 
 
 class HistoryMultitask(HistoryRetrieval):
-    """ItemScorer + RatingPredictor + EmbeddingModel + Persistable from one jointly trained network."""
+    """ItemScorer + RatingPredictor + EmbeddingModel + HistoryAttribution + Persistable from one jointly
+    trained network."""
 
     name = "history_multitask"
     config_class = MultitaskConfig

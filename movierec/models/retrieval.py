@@ -133,7 +133,7 @@ def history_mask(history_movie: tf.Tensor, movie_count: int) -> tf.Tensor:
 
 
 class HistoryRetrieval:
-    """ItemScorer + EmbeddingModel + Persistable: scores the catalog for any rating history."""
+    """ItemScorer + EmbeddingModel + HistoryAttribution + Persistable: scores the catalog for any rating history."""
 
     name = "history_retrieval"
     config_class = HistoryRetrievalConfig
@@ -180,6 +180,20 @@ class HistoryRetrieval:
     def movie_embeddings(self) -> np.ndarray:
         self._require_trained()
         return self._movie_vectors
+
+    def history_contributions(self, query: UserQuery, columns: np.ndarray) -> np.ndarray:
+        """Each history movie's leave-one-out share of these columns' scores, through the served tower
+        (the movie bias is the same with or without it, so only the query vector's change counts)."""
+        vocabulary = self._require_trained()
+        ids, _ = query.history_arrays
+        encoded = encode_query(query, vocabulary)
+        full, without = self._query_tower.leave_one_out(encoded)
+        drops = (full - without) @ self._movie_vectors[columns].T
+        if len(encoded.movie_index) == len(ids):
+            return drops
+        contributions = np.zeros((len(ids), len(columns)), np.float32)  # movies the model lacks add nothing
+        contributions[vocabulary.indices(ids) > 0] = drops
+        return contributions
 
     def save(self, path: Path) -> None:
         vocabulary = self._require_trained()

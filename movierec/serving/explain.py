@@ -1,9 +1,14 @@
-"""Why a movie was picked, and which movies are alike, from the retrieval model's movie embeddings.
+"""Why a movie was picked, and which movies are alike, from the retrieval model.
 
-A pick's reason names the rated movie that pulls hardest towards it: cosine similarity in the model's
-embedding space, weighted by how much the user liked that movie (stars above 2.5 pull; a disliked
-movie is never named).
-Without a trained model, genre overlap stands in for the embedding similarity.
+A pick's reason names the rated movies its score owes most to. A model that can attribute its
+scores (:class:`~movierec.models.base.HistoryAttribution`: the served history retrieval, by leaving
+each rating out of the query in turn; EASE, exactly) says how much each rating adds to the pick's
+score; the reason names the one or two liked movies with the largest positive share of it, and falls
+back to "matches your taste overall" when no rating stands out. A disliked movie is never named: "because
+you rated it ★1" reads as the opposite of a reason, whatever the model made of it.
+
+Without such a model, similarity stands in for the contribution: cosine in the model's embedding
+space (or genre overlap without embeddings), weighted by how much the user liked the movie.
 """
 
 from __future__ import annotations
@@ -12,31 +17,25 @@ import numba
 import numpy as np
 
 from movierec.data import schema
+from movierec.models.base import EmbeddingModel, HistoryAttribution, ItemScorer, UserQuery
 from movierec.serving.catalog import Catalog
 from movierec.serving.history import RatedHistory
 
 NEUTRAL_STARS = 2.5
 OVERALL_REASON = "matches your taste overall"
-
-
-@numba.njit(cache=True, fastmath=True)
-def _strongest_pulls(unit: np.ndarray, candidate_rows: np.ndarray, rated_rows: np.ndarray,
-                     weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each candidate row: the position in ``rated_rows`` of the largest cosine x weight (the first
-    on ties, as argmax), and that value. One compiled pass: as NumPy it was a dozen calls per request."""
-    best = np.zeros(candidate_rows.shape[0], np.intp)
-    value = np.full(candidate_rows.shape[0], -np.inf, np.float32)
-    for c in range(candidate_rows.shape[0]):
-        candidate = unit[candidate_rows[c]]
-        for r in range(rated_rows.shape[0]):
-            rated = unit[rated_rows[r]]
-            dot = np.float32(0.0)
-            for d in range(candidate.shape[0]):
-                dot += candidate[d] * rated[d]
-            if dot * weights[r] > value[c]:
-                value[c] = dot * weights[r]
-                best[c] = r
-    return best, value
+MIN_SHARE = 0.2
+"""A rating holding this share of a pick's positive pulls (the contributions above zero, summed) is
+named. A leave-one-out contribution is in effect the rating's pull minus the history's average pull,
+so about half are positive, and in a short history the main one holds a third of them (median, 12
+ratings)."""
+MIN_LIFT = 2.0
+"""…and so is one pulling this many times harder than the average positive pull: in a long history no
+rating can hold MIN_SHARE (150 ratings: the largest holds 4%), but the one that stands out is still
+the reason. Below both the pick comes from the history as a whole: "matches your taste overall".
+With the trained model a reason names a movie for 149 of 150 picks from 12-rating histories, 120 of
+150 from 30 ratings, 135 from 50, 150 from 150 (``python -m scripts.explain_quality --history N``)."""
+MOST_NAMED = 2
+"""A reason names at most this many movies: more reads as a list, not a reason."""
 
 
 def format_stars(stars: float) -> str:
@@ -44,21 +43,59 @@ def format_stars(stars: float) -> str:
     return f"★{stars:g}"
 
 
-class Explainer:
-    """Similarity between catalog movies and the reasons built from it."""
+@numba.njit(cache=True, fastmath=True)
+def main_contributors(pulls: np.ndarray, eligible: np.ndarray, min_share: float, min_lift: float,
+                      most: int) -> np.ndarray:
+    """[candidates, most]: for each column (a candidate) of ``pulls`` [history, candidates], the positions
+    of at most ``most`` ``eligible`` history movies with a positive pull that is at least ``min_share``
+    of the column's positive pulls summed, or at least ``min_lift`` times their mean; largest first
+    (the earlier position on ties), -1 filling the rest.
+    Compiled: as NumPy it was a dozen calls per request on arrays of a few dozen numbers."""
+    history, candidates = pulls.shape
+    named = np.full((candidates, most), -1, np.intp)
+    for c in range(candidates):
+        positive, pulling = np.float32(0.0), 0
+        for i in range(history):
+            if pulls[i, c] > 0:
+                positive += pulls[i, c]
+                pulling += 1
+        least = min(min_share * positive, min_lift * positive / max(pulling, 1))
+        for slot in range(most):
+            best = -1
+            for i in range(history):
+                pull = pulls[i, c]
+                if not eligible[i] or pull <= 0 or pull < least or i in named[c, :slot]:
+                    continue
+                if best < 0 or pull > pulls[best, c]:
+                    best = i
+            if best < 0:
+                break
+            named[c, slot] = best
+    return named
 
-    def __init__(self, catalog: Catalog, embeddings: np.ndarray | None, embedding_rows: np.ndarray | None) -> None:
+
+class Explainer:
+    """Similarity between catalog movies and the reasons built from the retrieval model."""
+
+    def __init__(self, catalog: Catalog, model: ItemScorer | None, model_rows: np.ndarray | None) -> None:
+        """``model_rows``: the catalog row of each of ``model``'s score columns."""
         self._catalog = catalog
         # by row: every pick's reason names a movie, and a MovieInfo per name costs more than the rest
         self._titles = catalog.movies[schema.DISPLAY_TITLE].astype(str).tolist()
         self._unit: np.ndarray | None = None
-        if embeddings is not None and embedding_rows is not None:
+        if isinstance(model, EmbeddingModel):
+            embeddings = model.movie_embeddings()
             unit = np.zeros((len(catalog), embeddings.shape[1]), dtype=np.float32)
             norms = np.linalg.norm(embeddings, axis=1, keepdims=True)
-            unit[embedding_rows] = embeddings / np.maximum(norms, 1e-12)
+            unit[model_rows] = embeddings / np.maximum(norms, 1e-12)
             self._unit = unit
-            one_row = np.zeros(1, np.intp)  # compiled now (or read from numba's cache), not in a user's request
-            _strongest_pulls(unit, one_row, one_row, np.ones(1, np.float32))
+        self._attribution: HistoryAttribution | None = None
+        if isinstance(model, HistoryAttribution):
+            self._attribution = model
+            self._column_of_row = np.full(len(catalog), -1, np.intp)  # -1: a movie the model does not score
+            self._column_of_row[model_rows] = np.arange(len(model_rows))
+        # compiled now (or read from numba's cache), not in a user's request
+        main_contributors(np.ones((1, 1), np.float32), np.ones(1, bool), MIN_SHARE, MIN_LIFT, MOST_NAMED)
 
     @property
     def unit_embeddings(self) -> np.ndarray | None:
@@ -82,30 +119,50 @@ class Explainer:
 
     def reasons(self, history: RatedHistory, candidate_rows: np.ndarray) -> list[str]:
         """One "because you rated …" line per candidate row; movies of the history that came from a
-        liked onboarding group, not a rating, are named as such.
-
-        Only liked movies (stars above neutral) can be a reason: a pick far from a movie someone hated
-        is no reason to name that movie."""
-        stars = history.stars
-        liked = stars > NEUTRAL_STARS
+        liked onboarding group, not a rating, are named as such."""
+        liked = history.stars > NEUTRAL_STARS
         if not len(candidate_rows) or not liked.any():
             return [OVERALL_REASON] * len(candidate_rows)
-        liked_rows, liked_stars = history.rows[liked], stars[liked]
-        weights = liked_stars - np.float32(NEUTRAL_STARS)
-        if self._unit is not None:
-            strongest, pull = _strongest_pulls(self._unit, np.asarray(candidate_rows, np.intp), liked_rows, weights)
+        candidate_rows = np.asarray(candidate_rows, np.intp)
+        if self._attribution is not None:
+            named = main_contributors(self._contributions(history, candidate_rows), liked, MIN_SHARE, MIN_LIFT,
+                                      MOST_NAMED)
         else:
-            pulls = self._genre_similarity(np.asarray(candidate_rows), liked_rows) * weights
-            strongest = pulls.argmax(axis=1)
-            pull = pulls[np.arange(len(strongest)), strongest]
-        seeds = history.liked
-        lines = []
-        for row, star, is_reason in zip(liked_rows[strongest].tolist(), liked_stars[strongest].tolist(),
-                                        (pull > 0).tolist()):
-            if not is_reason:
-                lines.append(OVERALL_REASON)
-            elif seeds and int(self._catalog.movie_ids[row]) in seeds:
-                lines.append(f"because you liked the group with {self._titles[row]}")
-            else:
-                lines.append(f"because you rated {self._titles[row]} {format_stars(star)}")
-        return lines
+            named = main_contributors(self._similarity_pulls(history, candidate_rows), liked, 0.0, 0.0, 1)
+        # a line per pick, with at most MOST_NAMED names each: plain Python from here is the cheapest
+        rows, stars = history.rows.tolist(), history.stars.tolist()
+        seeds = None
+        if history.liked:
+            seeds = [movie_id in history.liked for movie_id in history.ratings.movie_ids.tolist()]
+        return [self._because([i for i in positions if i >= 0], rows, stars, seeds) for positions in named.tolist()]
+
+    def _contributions(self, history: RatedHistory, candidate_rows: np.ndarray) -> np.ndarray:
+        """[history, candidates]: what each rating adds to each candidate's score, by the model itself."""
+        query = UserQuery(history=history.ratings)
+        columns = self._column_of_row[candidate_rows]
+        scored = columns >= 0
+        if scored.all():  # always, when the model scores the whole catalog
+            return self._attribution.history_contributions(query, columns)
+        contributions = np.zeros((len(history.rows), len(candidate_rows)), np.float32)
+        contributions[:, scored] = self._attribution.history_contributions(query, columns[scored])
+        return contributions
+
+    def _similarity_pulls(self, history: RatedHistory, candidate_rows: np.ndarray) -> np.ndarray:
+        """[history, candidates]: similarity × (stars − neutral), the stand-in for a contribution."""
+        if self._unit is not None:
+            similarity = self._unit[history.rows] @ self._unit[candidate_rows].T
+        else:
+            similarity = self._genre_similarity(history.rows, candidate_rows)
+        return similarity * (history.stars - np.float32(NEUTRAL_STARS))[:, None]
+
+    def _because(self, positions: list[int], rows: list[int], stars: list[float], seeds: list[bool] | None) -> str:
+        """The reason naming these history positions: rated movies with their stars, liked groups as such
+        (``seeds``: whether each history movie came from a liked group; None when none did)."""
+        if not positions:
+            return OVERALL_REASON
+        rated = [f"{self._titles[rows[i]]} {format_stars(stars[i])}" for i in positions if not (seeds and seeds[i])]
+        grouped = [self._titles[rows[i]] for i in positions if seeds and seeds[i]]
+        parts = ["rated " + " and ".join(rated)] if rated else []
+        if grouped:  # one title stands for its group; two could be of one group or of two, which is not kept
+            parts.append(f"liked the group with {grouped[0]}")
+        return "because you " + " and ".join(parts)

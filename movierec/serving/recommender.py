@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from movierec.artifacts import ArtifactsUnavailable, latest_version_dir, read_manifest
-from movierec.models.base import EmbeddingModel, ItemScorer, RatingPredictor, UserQuery, clip_stars
+from movierec.models.base import ItemScorer, RatingPredictor, UserQuery, clip_stars
 from movierec.models.two_stage import TwoStageConfig, blend
 from movierec.serving.catalog import Catalog, MovieInfo
 from movierec.serving.explain import Explainer
@@ -103,8 +103,7 @@ class Recommender:
         # the usual case: the model scores exactly the catalog, in catalog order, so no reordering is needed
         self._retrieval_in_catalog_order = (self._retrieval_rows is not None and len(self._retrieval_rows) == len(catalog)
                                             and bool((self._retrieval_rows == np.arange(len(catalog))).all()))
-        embeddings = retrieval.movie_embeddings() if isinstance(retrieval, EmbeddingModel) else None
-        self._explainer = Explainer(catalog, embeddings, self._retrieval_rows)
+        self._explainer = Explainer(catalog, retrieval, self._retrieval_rows)
         self._groups: dict[int, list[MovieGroup]] = {}
 
     # ---- construction -------------------------------------------------------------------------
