@@ -163,3 +163,12 @@ def test_reasons_name_the_ratings_a_pick_owes_its_score_to(movielens) -> None:  
     assert recommender.reason({3: 4.5}, 6, liked=[1, 2]) == (
         f"because you rated {title[3]} ★4.5 and liked the group with {title[1]}")
     assert recommender.reason({}, 5, liked=[1, 2]) == f"because you liked the group with {title[1]}"
+
+
+def test_a_history_without_one_movie_keeps_its_arrays_in_step(movielens) -> None:  # noqa: F811
+    catalog = Catalog(movielens.movies, movielens.merged_ids)
+    history = validated_history(catalog, {1: 5.0, 21: 3.0}, liked=[2])
+    left = history.without(catalog.row(2))  # a movie explained by its own liked group must not explain itself
+    assert dict(left.ratings) == {1: 5.0, 21: 3.0} and left.liked == set()
+    assert left.rows.tolist() == [catalog.row(1), catalog.row(21)] and left.stars.tolist() == [5.0, 3.0]
+    assert history.without(catalog.row(3)) is history  # not in the history: unchanged
