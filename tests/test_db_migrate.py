@@ -11,7 +11,7 @@ from alembic.config import Config
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from db.engine import DatabaseUnavailableError, make_engine
 from db.migrate import alembic_config, upgrade_database
@@ -61,6 +61,20 @@ def test_0003_adds_the_update_inbox_to_an_existing_database(database_url: str) -
     revision, tables, differences = _state(database_url)
     assert revision == ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert "pending_updates" in tables and differences == []
+
+
+def test_0004_starts_existing_users_in_question_round_0(database_url: str) -> None:  # noqa: F811
+    _alembic(database_url, command.upgrade, "0003")
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO users (id, chat_id, first_name, created_at, last_seen_at) "
+                                    "VALUES (7, 7, 'Old', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        upgrade_database(database_url)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT question_round FROM users WHERE id = 7")).scalar_one() == 0
+    finally:
+        engine.dispose()
 
 
 def _alembic(database_url: str, step: Callable[[Config, str], None], revision: str) -> None:
