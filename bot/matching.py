@@ -19,11 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bot.title_index import EXACT_SCORE, TitleIndex
+from bot.title_index import CONFIDENT_SCORE, EXACT_SCORE, TitleIndex, key_numbers
 from movierec.data import schema
 
-__all__ = ["DEFAULT_SCORE_CUTOFF", "EXACT_SCORE", "MAX_QUERY_CHARS", "TitleMatch", "TitleMatcher",
-           "normalise_title", "title_keys"]
+__all__ = ["CONFIDENT_SCORE", "DEFAULT_SCORE_CUTOFF", "EXACT_SCORE", "MAX_QUERY_CHARS", "TitleMatch",
+           "TitleMatcher", "normalise_title", "title_keys"]
 
 logger = logging.getLogger(__name__)
 
@@ -157,8 +157,10 @@ class TitleMatcher:
         key_movie: list[int] = []
         key_is_head: list[bool] = []
         self._movie_keys: list[list[int]] = []  # key ids of each movie
+        self._movie_numbers: list[frozenset[int]] = []  # numbers in each movie's titles
         for position, row in enumerate(movies[[schema.TITLE, schema.NAME]].itertuples(index=False)):
             full, heads = title_keys(str(row[0]), str(row[1]))
+            self._movie_numbers.append(frozenset(int(n) for key in full for n in key_numbers(key).split()))
             self._movie_keys.append([])
             for key, is_head in [(k, False) for k in sorted(full)] + [(k, True) for k in sorted(heads)]:
                 self._movie_keys[position].append(len(keys))
@@ -166,6 +168,7 @@ class TitleMatcher:
                 key_movie.append(position)
                 key_is_head.append(is_head)
         self._movie_ids = movies[schema.MOVIE_ID].astype(int).tolist()
+        self._positions = {movie_id: position for position, movie_id in enumerate(self._movie_ids)}
         self._display = movies[schema.DISPLAY_TITLE].astype(str).tolist()
         self._popularity = movies[schema.RATING_COUNT].astype(int).tolist()
         years = pd.to_numeric(movies[schema.YEAR], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
@@ -223,7 +226,38 @@ class TitleMatcher:
                 break
             positions.update(int(self._index.key_movie[key_id]) for key_id in full_key_ids[stored])
         ranked = sorted(positions, key=lambda position: (-self._popularity[position], position))
-        return [TitleMatch(self._movie_ids[p], self._display[p], self._best_score(key, p)) for p in ranked[:limit]]
+        return [self._proposal(key, position) for position in ranked[:limit]]
+
+    def title_numbers(self, movie_id: int) -> frozenset[int]:
+        """The numbers in a movie's title or alternate titles ("Star Trek IV: The Voyage Home" -> {4});
+        empty for a movie this matcher does not know."""
+        position = self._positions.get(movie_id)
+        return self._movie_numbers[position] if position is not None else frozenset()
+
+    def titles_within(self, query: str) -> list[TitleMatch]:
+        """Movies whose whole title starts ``query``, longest first: "Star Wars" in "Star Wars: Episode
+        IV - A New Hope", "Fargo" in "Fargo 5 Heat" — the film under a longer name than the catalogue's."""
+        query_key = normalise_title(query[:MAX_QUERY_CHARS])
+        words = query_key.split()
+        found: list[TitleMatch] = []
+        for length in range(len(words) - 1, 0, -1):
+            key_ids = self._index.full_key_ids.get(" ".join(words[:length]), [])
+            positions = sorted({int(self._index.key_movie[key_id]) for key_id in key_ids},
+                               key=lambda position: (-self._popularity[position], position))
+            found += [self._proposal(query_key, position) for position in positions]
+        return found
+
+    def unnumbered_series(self, query: str) -> list[TitleMatch]:
+        """For a query ending in a number ("star trek 2"): the films of the series before it whose titles
+        have no number, most rated first — the n-th film may be one of them ("Star Trek: The Wrath of
+        Khan"). Empty when the query ends in no number or names no series."""
+        *words, last = normalise_title(query[:MAX_QUERY_CHARS]).split() or [""]
+        if not words or not last.isdigit():
+            return []
+        return [found for found in self.series(" ".join(words)) if not self.title_numbers(found.movie_id)]
+
+    def _proposal(self, key: str, position: int) -> TitleMatch:
+        return TitleMatch(self._movie_ids[position], self._display[position], self._best_score(key, position))
 
     def _best_score(self, key: str, position: int) -> float:
         key_ids = np.array([k for k in self._movie_keys[position] if not self._index.key_is_head[k]], dtype=np.int64)

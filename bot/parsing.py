@@ -1,15 +1,18 @@
 """Reading rating messages: split a message into pieces and read the star value of each piece.
 
-People rate in free text: "Fargo 5, Heat 4.5", "the godfather - 4/5", "Casablanca ⭐⭐⭐⭐⭐",
-"rate Toy Story 4 stars", "Fargo 10/10". This module only reads the text; which movie a title means
-is decided by ``bot.understanding`` with the title matcher. Two questions need that matcher, so the
-parser reports them instead of guessing:
+People rate in free text: "Fargo 5, Heat 4.5", "the godfather - 4/5", "Casablanca ⭐⭐⭐⭐⭐", "Fargo ***",
+"rate Toy Story 4 stars", "Fargo 10/10", "Fargo (4)", "Fargo 3 stars out of 5", "Fargo 3 1/2". This
+module only reads the text; which movie a title means is decided by ``bot.understanding`` with the
+title matcher. Two questions need that matcher, so the parser reports them instead of guessing:
 
 * A comma may be part of a title ("Usual Suspects, The", "Good, the Bad and the Ugly, The"). The
   caller can pass ``joins(left, right)`` to decide whether the text around a comma is one title;
   without it, a comma is kept only before a lone article ("…, The 5").
-* A plain trailing number may be a rating or part of the title ("Alien 3", "Apollo 13"). Such a piece
-  carries ``alternative``: the whole text read as a title with no rating.
+* A plain trailing number may be a rating or part of the title ("Alien 3", "Apollo 13", "Fargo 3 1/2"
+  but "8 1/2"). Such a piece carries ``alternative``: the whole text read as a title with no rating.
+
+Trailing text that looks like an attempt to rate but is no rating ("Fargo A+", "Fargo 👍") is kept
+apart in ``unread``, so the reply can say it was not read instead of silently dropping it.
 
 Values are never clamped: 0, 6, 4.7, NaN or six stars give the piece an ``error`` explaining why.
 Never raises on any string.
@@ -34,25 +37,40 @@ _WORD_VALUES = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
     "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
 }
-_FULL_STAR_GLYPHS = "⭐★"
+_FULL_STAR_GLYPHS = "⭐★🌟"
 _HALF = "½"
+_MIXED_HALF = "1/2"  # "3 1/2": three and a half
 _LONE_ARTICLES = frozenset({"the", "a", "an"})
 
 _LEADING_VERB = re.compile(r"^\s*(?:i\s+)?(?:rate|rated|rating)\s+", re.IGNORECASE)
 # Sentence punctuation after the value ("Fargo 5!") says nothing about the rating.
 _TRAILING_NOISE = re.compile(r"[\s.!?\ufe0f]+$")
-_STAR_RUN = re.compile(r"^(?P<title>.*?)(?P<sep>\s*[:=–—]\s*|\s+-\s+|\s*)(?P<stars>[⭐★☆✩½\ufe0f\s]*[⭐★½])$")
+_STAR_RUN = re.compile(r"^(?P<title>.*?)(?P<sep>\s*[:=–—]\s*|\s+-\s+|\s*)(?P<stars>[⭐★🌟☆✩½\ufe0f\s]*[⭐★🌟½])$")
+# Asterisks after a space are stars typed without a star key ("Fargo ***"); inside a title
+# ("M*A*S*H", "*Fargo*" in Markdown) they are not.
+_ASTERISK_STARS = re.compile(r"(?<=[\s:=–—-])\*+(?=\s*½?$)")
 _NUMBER = (  # a sign may precede nan and inf too: "-inf" is an unusable value to explain, not a title
-    r"[-+]?(?:\d+(?:[.,]\d+)?(?:e[-+]?\d+)?½?|\.\d+|½|nan|inf(?:inity)?)"
+    r"\d+\s+" + _MIXED_HALF
+    + r"|[-+]?(?:\d+(?:[.,]\d+)?(?:e[-+]?\d+)?½?|\.\d+|½|nan|inf(?:inity)?)"
     r"|" + "|".join(_WORD_VALUES)
 )
 _VALUE = re.compile(
     r"^(?P<title>.*?)(?P<sep>\s*[:=–—]\s*|\s+-\s+|\s+|^)"
     r"(?P<value>" + _NUMBER + r")"
+    r"(?:\s*(?P<unit>stars?|[⭐★🌟*]))?"
     r"(?:\s*(?:/|out\s+of)\s*(?P<scale>\d+))?"
-    r"(?:\s*(?P<unit>stars?|[⭐★]))?$",
+    r"(?:\s*(?P<scale_unit>stars?))?$",
     re.IGNORECASE,
 )
+# A value in brackets is a rating as surely as one after a colon ("Fargo (4)", "Fargo [4/5]"); a
+# bracketed year ("Fargo (1996)") is not, hence at most two digits.
+_BRACKETED_VALUE = re.compile(
+    r"^(?P<title>.*?\S)\s*[(\[]\s*"
+    r"(?P<value>\d{1,2}(?:[.,]\d+)?½?(?:\s*(?:/|out\s+of)\s*\d+)?(?:\s*stars?)?)\s*[)\]]$",
+    re.IGNORECASE,
+)
+# What may follow a title when no rating could be read after it: a school grade, or symbols.
+_UNREAD_TAIL = re.compile(r"^(?P<title>.*?\w.*?)\s+(?P<tail>[A-F][+-]|[^\w\s]+)$")
 # A comma between a lone digit and a single digit ("4,5", "4,7") is a decimal comma, not a separator:
 # read as a decimal, "4,7" is reported as an invalid rating instead of silently becoming 4 and "7".
 _DECIMAL_COMMA = re.compile(r"(?<![\d.])(?<!\d,)\d,\d(?!\d|,\d)")
@@ -65,9 +83,10 @@ class RatingPiece:
 
     ``stars`` is set only for a valid value (0.5..5 in half steps); otherwise ``error`` says why the
     value in ``value_text`` cannot be used. ``explicit`` means the value can only be a rating (stars,
-    slash, decimal, "stars", a separator before it); ``alternative`` is the whole text read as a
-    title, offered when a plain trailing number might belong to the title. A piece with ``dropped`` > 0
-    is not a rating: it reports that many further pieces were not read because of ``MAX_PIECES``.
+    slash, decimal, "stars", brackets, a separator before it); ``alternative`` is the whole text read
+    as a title, offered when a plain trailing number might belong to the title. ``unread`` is trailing
+    text that was no readable rating ("A+"), not part of ``title``. A piece with ``dropped`` > 0 is not
+    a rating: it reports that many further pieces were not read because of ``MAX_PIECES``.
     """
 
     raw: str
@@ -77,6 +96,7 @@ class RatingPiece:
     error: str | None = None
     explicit: bool = False
     alternative: str | None = None
+    unread: str | None = None
     dropped: int = 0
 
 
@@ -84,6 +104,8 @@ def _read_number(text: str) -> float:
     lowered = text.lower()
     if lowered in _WORD_VALUES:
         return float(_WORD_VALUES[lowered])
+    if lowered.endswith(_MIXED_HALF):
+        return float(lowered.removesuffix(_MIXED_HALF)) + 0.5
     half = 0.5 if lowered.endswith(_HALF) else 0.0
     digits = lowered.rstrip(_HALF).replace(",", ".")
     if not digits:
@@ -103,7 +125,12 @@ def check_stars(value: float, written: str) -> tuple[float | None, str | None]:
 
 
 def _plain(text: str) -> str:
-    return _TRAILING_NOISE.sub("", _LEADING_VERB.sub("", text)).strip()
+    """The text without a leading "rate" or trailing sentence punctuation, and with ratings written
+    another way ("***", "(4)") rewritten in the forms read below."""
+    text = _TRAILING_NOISE.sub("", _LEADING_VERB.sub("", text)).strip()
+    text = _ASTERISK_STARS.sub(lambda run: "★" * len(run.group()), text)
+    bracketed = _BRACKETED_VALUE.match(text)
+    return f"{bracketed.group('title')}: {bracketed.group('value')}" if bracketed else text
 
 
 def parse_piece(raw: str) -> RatingPiece:
@@ -123,6 +150,9 @@ def parse_piece(raw: str) -> RatingPiece:
         stars, error = check_stars(value, glyphs.strip())
         return RatingPiece(raw, stars_run.group("title").strip(), stars, glyphs.strip(), error, explicit=True)
     if not found:
+        unread = _UNREAD_TAIL.match(text)
+        if unread:
+            return RatingPiece(raw, unread.group("title").strip(), unread=unread.group("tail"))
         return RatingPiece(raw, text)
     title = found.group("title").strip()
     value_text = text[found.start("value"):].strip()
@@ -139,7 +169,8 @@ def parse_piece(raw: str) -> RatingPiece:
     stars, error = check_stars(value, value_text)
     number = found.group("value")
     explicit = bool(
-        found.group("sep").strip() or scale or found.group("unit") or re.search(r"[.,½]", number)
+        found.group("sep").strip() or scale or found.group("unit") or found.group("scale_unit")
+        or re.search(r"[.,½]", number)
     )
     if not explicit and not title:
         # A lone plain number or number word ("Seven", "1941") is a title, not a rating of nothing.

@@ -14,6 +14,7 @@ scoring every candidate, at the cost of the few hundred keys that matter.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 import numpy as np
@@ -22,6 +23,9 @@ from rapidfuzz.distance import OSA
 
 # A query equal to a full title (or an alternate title) scores this; nothing else does.
 EXACT_SCORE = 100.0
+# A match scoring this much (and leading the next one clearly) is taken without asking; one that is only
+# a hint of the movie — another number, or a near miss of a very short query — stays below it.
+CONFIDENT_SCORE = 88.0
 # A query equal to the numbered head of a title ("star trek 4" for "Star Trek IV: The Voyage Home"):
 # almost certainly that film, but not typed in full, so the caller may still ask.
 HEAD_SCORE = 97.0
@@ -39,9 +43,15 @@ _SHORTEST_TYPO_QUERY = 4
 _LONGEST_ONE_TYPO_QUERY = 8
 _TYPO_BASE = 96.0
 _TYPO_STEP = 3.0
+# A match that is only a hint of the movie scores at most this, just below CONFIDENT_SCORE, so it is
+# offered but never taken. Hints: a title whose numbers differ from the query's ("toy story 2" is not
+# Toy Story, "robocop 4" not Robocop 3, nor is "robocop"), and any inexact match of a query this short,
+# a slip away from other words or inside many titles ("rocky" / The Rock, "more" / Dr. Moreau).
+_HINT_CEILING = CONFIDENT_SCORE - 1
+_LONGEST_HINT_ONLY_QUERY = 5
 # Word-start lengths of the two candidate indexes, and the score that makes the wider one unnecessary.
 _PREFIX_LENGTHS = (3, 2)
-_GOOD_ENOUGH = 88.0
+_GOOD_ENOUGH = CONFIDENT_SCORE
 # Most keys considered for one query: bounds the cost on big catalogues.
 _MAX_CANDIDATES = 4000
 # Words too common to narrow the search; they are not indexed.
@@ -85,8 +95,10 @@ def _partial_allowed(key: str) -> bool:
     return sum(len(word) for word in key.split() if word not in _STOP_WORDS) >= _MIN_PARTIAL_CHARS
 
 
-def _digits(key: str) -> str:
-    return "".join(ch for ch in key if ch.isdigit())
+def key_numbers(key: str) -> str:
+    """The numbers of a key, in order of value ("godfather 2" -> "2", "8 1 2" -> "1 2 8"): keys with
+    different numbers name different films, however alike the words."""
+    return " ".join(sorted(re.findall(r"\d+", key), key=int))
 
 
 def _sorted_words(key: str) -> str:
@@ -104,8 +116,10 @@ class TitleIndex:
     Score of a stored key for a query key, best of: the whole-string similarity; the word-order-free
     similarity (x0.95); the best-aligned part of the key when the query is shorter (x0.9: "shawshank");
     and, for a query within a few typing slips (insertions, deletions, swaps) of the key with the same
-    digits, 96 - 3 per slip ("forest gump"). A key that is only part of a longer query gets no partial
-    credit: extra typed words count against it. Only a literal match scores 100 (97 for a head).
+    numbers, 96 - 3 per slip ("forest gump"). A key that is only part of a longer query gets no partial
+    credit: extra typed words count against it. A key with other numbers than the query's, and any
+    inexact key for a very short query, is only a hint (87 at most, below ``CONFIDENT_SCORE``). Only a
+    literal match scores 100 (97 for a head).
     """
 
     def __init__(self, keys: list[str], key_movie: list[int], key_is_head: list[bool],
@@ -127,7 +141,7 @@ class TitleIndex:
         self._keys = np.array(keys, dtype=object)
         self._unordered = np.array([_sorted_words(key) for key in keys], dtype=object)
         self._lengths = np.array([len(key) for key in keys], dtype=np.int64)
-        self._digits = np.array([_digits(key) for key in keys], dtype=object)
+        self._numbers = np.array([key_numbers(key) for key in keys], dtype=object)
         counts = _char_counts(keys)
         self._char_counts = counts.astype(np.min_scalar_type(counts.max(initial=0)))
         self._key_years = np.asarray(movie_years, dtype=np.float64)[self.key_movie]
@@ -181,11 +195,14 @@ class TitleIndex:
             partial = process.cdist([key], [choices[i] for i in longer], scorer=fuzz.partial_ratio)[0]
             scores[longer] = np.maximum(scores[longer], partial * _PARTIAL_WEIGHT)
         scores = scores.astype(np.float64)
+        same_numbers = self._numbers[key_ids] == key_numbers(key)
         allowed = _allowed_typos(key)
         if allowed:
             slips = process.cdist([key], choices, scorer=OSA.distance, dtype=np.int32)[0]
-            typo = (slips <= allowed) & (self._digits[key_ids] == _digits(key))
+            typo = (slips <= allowed) & same_numbers
             scores = np.where(typo, np.maximum(scores, _TYPO_BASE - _TYPO_STEP * slips), scores)
+        hint = ~same_numbers | (len(key) <= _LONGEST_HINT_ONLY_QUERY)
+        scores = np.where(hint, np.minimum(scores, _HINT_CEILING), scores)
         # Only a literal match may claim 100; near-misses stay just below it.
         scores = np.minimum(scores, EXACT_SCORE - 1)
         literal = self._keys[key_ids] == key

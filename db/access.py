@@ -235,6 +235,21 @@ def end_questions(session: Session, user_id: int, kind: str | None = None) -> li
     return ended
 
 
+def question_round(session: Session, user_id: int) -> int:
+    """The user's current round of questions (0 for an unknown user)."""
+    return session.scalar(select(User.question_round).where(User.id == user_id)) or 0
+
+
+def start_question_round(session: Session, user_id: int) -> int:
+    """Begin the user's next round of questions, leaving earlier questions' buttons outdated; returns it."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise ValueError(f"unknown user {user_id}: call upsert_user before asking them anything")
+    user.question_round += 1
+    session.flush()
+    return user.question_round
+
+
 def _set_pending(session: Session, user_id: int, kinds: list[str]) -> None:
     user = session.get(User, user_id)
     if user is None:

@@ -25,6 +25,9 @@ actions = st.one_of(
     st.builds(cb.Group, st.tuples(*[movie_ids] * cb.GROUP_SIZE)),
     st.just(cb.GroupsDone()),
     st.builds(cb.UnlikeGroup, st.integers(1, 2**53)),
+    st.builds(cb.Answer, st.integers(0, cb.MAX_QUESTION_ROUND), st.one_of(
+        st.builds(cb.Rate, movie_ids, st.integers(1, 10)),
+        *(st.builds(kind, movie_ids) for kind in (cb.ShowMovie, cb.Unrate, cb.Similar, cb.Details)))),
 )
 
 
@@ -53,6 +56,8 @@ def test_examples() -> None:
     assert cb.encode(cb.Rate(242, 9)) == "1|r|242|9"
     assert cb.encode(cb.More(1234, 5, "Sci-Fi")) == "1|t|1234|5|15"
     assert cb.decode("1|x|50") == cb.NotInterested(50)
+    assert cb.encode(cb.Answer(3, cb.Rate(242, 9))) == "1|a|3|r|242|9"
+    assert cb.decode("1|a|0|c|50") == cb.Answer(0, cb.ShowMovie(50))
 
 
 @pytest.mark.parametrize("data", [
@@ -60,6 +65,8 @@ def test_examples() -> None:
     "1|r|242|9|", "2|r|242|9", "0|r|242|9", "1|R|242|9", "1|r| 242|9", "1|r|242|9\n", "1|q|1",
     "1|t|0|5|-", "1|t|7|0|-", "1|t|7|11|-", "1|t|7|5|21", "1|t|7|5", "1|m|5|1|-", "1|o|1|11|0", "1|f|0|5|y", "1|f|5|5|maybe",
     "1|r|٢٤٢|9", "1|r|" + "9" * 60, "1|g|1|2|3", "1|g|1|2|3|0", "1|g|1|2|3|4|5", "1|n|", "1|h|0", "1|v|0",
+    "1|a|0", "1|a|0|", "1|a|01|c|5", "1|a|0|x|5", "1|a|0|a|0|c|5", "1|a|0|r|5|11", "1|a|1000000001|c|5",
+    "1|a|0|c|5\n",
 ])
 def test_forged_or_stale_data_decodes_to_none(data: str) -> None:
     assert cb.decode(data) is None
@@ -68,3 +75,5 @@ def test_forged_or_stale_data_decodes_to_none(data: str) -> None:
 def test_encoding_an_out_of_range_action_is_a_programming_error() -> None:
     with pytest.raises(ValueError):
         cb.encode(cb.Rate(1, 11))
+    with pytest.raises(ValueError):
+        cb.encode(cb.Answer(0, cb.NotInterested(1)))  # not something a "which movie?" button does

@@ -1,5 +1,6 @@
 """/cancel end to end over the Bot API emulator: it ends a pending "which movie?" or /forget question
-(checked in the database), says so when nothing is pending, and a cancelled /forget cannot delete."""
+(checked in the database), says so when nothing is pending, and the buttons of a cancelled question
+neither rate nor delete."""
 
 from __future__ import annotations
 
@@ -38,3 +39,23 @@ async def test_a_cancelled_forget_cannot_delete(running_bot: RunningBot) -> None
     (refused,) = await press(running_bot, ALICE, question, question.button("Yes, delete"))
     assert "cancelled, nothing was deleted" in refused.text
     assert stored_ratings(running_bot, ALICE) == {100: 5.0}
+
+
+async def test_a_cancelled_which_movie_question_cannot_rate(running_bot: RunningBot) -> None:
+    (which,) = await say(running_bot, ALICE, "star trek 4")
+    (did_you_mean,) = await say(running_bot, ALICE, "toy story 2 5")
+    await say(running_bot, ALICE, "/cancel")
+    for question, label in ((which, "First Contact (1996) — 4★"), (did_you_mean, "Toy Story (1995) — 5★")):
+        (refused,) = await press(running_bot, ALICE, question, question.button(label))
+        assert refused.method == "editMessageText" and "That question was cancelled" in refused.text
+    assert stored_ratings(running_bot, ALICE) == {}
+    (question,) = await say(running_bot, ALICE, "star trek 4")  # a question asked after the /cancel works
+    await press(running_bot, ALICE, question, question.button("First Contact (1996) — 4★"))
+    assert stored_ratings(running_bot, ALICE) == {222: 4.0}
+
+
+async def test_answering_one_question_leaves_the_others_open(running_bot: RunningBot) -> None:
+    batman, toy_story = await say(running_bot, ALICE, "batman 3, toy story 2 5", replies=2)
+    await press(running_bot, ALICE, toy_story, toy_story.button("Toy Story (1995) — 5★"))
+    await press(running_bot, ALICE, batman, batman.button("Batman Returns (1992) — 3★"))
+    assert stored_ratings(running_bot, ALICE) == {1: 5.0, 231: 3.0}

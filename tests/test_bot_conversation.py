@@ -64,6 +64,12 @@ def test_commands_with_titles(conversation: Conversation) -> None:
     assert "haven't rated" not in conversation.handle(text("/unrate heat")).replies[0].text
     similar = conversation.handle(text("/similar toy story")).replies[0]
     assert similar.text.startswith("Movies like <b>Toy Story (1995)</b>") and len(similar.buttons) == 8
+    # a command's title takes no rating: "star trek 4" is Star Trek IV, not four stars for some Star Trek
+    similar = conversation.handle(text("/similar star trek 4")).replies[0]
+    assert similar.text.startswith("Movies like <b>Star Trek IV: The Voyage Home (1986)</b>")
+    assert "<b>Star Trek IV: The Voyage Home</b> (1986)" in conversation.handle(text("/movie star trek 4")).replies[0].text
+    conversation.handle(text("Star Trek IV: The Voyage Home 4"))
+    assert "Removed your rating of <b>Star Trek IV" in conversation.handle(text("/unrate star trek 4")).replies[0].text
     search = conversation.handle(text("/search star wars")).replies[0]
     assert any("Star Wars (1977)" in row[0].label for row in search.buttons)
     assert "e.g." in conversation.handle(text("/rate")).replies[0].text

@@ -106,6 +106,22 @@ async def test_rating_by_message_with_hard_titles(running_bot: RunningBot) -> No
     (reply,) = await say(running_bot, ALICE, "Heat: 4.5")
     assert "(was ★★★☆☆ 3)" in reply.text
     assert stored_ratings(running_bot, ALICE)[273] == 4.5
+    (reply,) = await say(running_bot, ALICE, "Die Hard 2 3\nApollo 13 4")  # the number in the title, then stars
+    assert "Die Hard 2 (1990) — ★★★☆☆ 3" in reply.text and "Apollo 13 (1995) — ★★★★☆ 4" in reply.text
+    assert {movie: stored_ratings(running_bot, ALICE)[movie] for movie in (226, 28)} == {226: 3.0, 28: 4.0}
+    assert_every_acknowledged_rating_is_stored(running_bot, ALICE)
+
+
+async def test_ratings_written_in_other_ways(running_bot: RunningBot) -> None:
+    (reply,) = await say(running_bot, ALICE, "Fargo 4*, Heat (5)\nCasablanca ***\nVertigo 3 1/2\n"
+                                             "Psycho 3 stars out of 5; Jaws [2]; Clerks 🌟🌟🌟🌟")
+    assert stored_ratings(running_bot, ALICE) == {100: 4.0, 273: 5.0, 483: 3.0, 479: 3.5, 185: 3.0, 234: 2.0,
+                                                  42: 4.0}
+    (reply,) = await say(running_bot, ALICE, "Fargo 5 Heat 4")  # two ratings without a separator
+    assert "Fargo (1996) — ★★★★★ 5" in reply.text and "Heat (1995) — ★★★★☆ 4" in reply.text
+    notice, card = await say(running_bot, ALICE, "Fargo A+", replies=2)  # no silently dropped rating
+    assert "couldn't read “A+” as a rating" in notice.text and card.text.startswith("Fargo (1996)")
+    assert stored_ratings(running_bot, ALICE)[100] == 5.0
     assert_every_acknowledged_rating_is_stored(running_bot, ALICE)
 
 
@@ -129,12 +145,44 @@ async def test_ambiguous_title_is_resolved_by_a_button(running_bot: RunningBot) 
     (confirmation,) = await press(running_bot, ALICE, question, question.button("Star Trek IV"))
     assert "Star Trek IV: The Voyage Home (1986)" in confirmation.text
     assert stored_ratings(running_bot, ALICE) == {230: 4.0}
-    (question,) = await say(running_bot, ALICE, "batman 3")  # 3 stars, or Batman Forever? ask
-    (card,) = await press(running_bot, ALICE, question, question.button("Batman Forever"))
-    assert card.method == "sendMessage" and card.text.startswith("Batman Forever (1995)")
-    await press(running_bot, ALICE, card, card.button("2★"))
-    assert stored_ratings(running_bot, ALICE) == {230: 4.0, 29: 2.0}
+    (question,) = await say(running_bot, ALICE, "batman 3")  # 3 stars for which Batman? no title holds a 3
+    assert stored_ratings(running_bot, ALICE) == {230: 4.0}
+    (confirmation,) = await press(running_bot, ALICE, question, question.button("Batman Forever (1995) — 3★"))
+    assert confirmation.method == "editMessageText" and "Batman Forever (1995) — ★★★☆☆ 3" in confirmation.text
+    assert stored_ratings(running_bot, ALICE) == {230: 4.0, 29: 3.0}
+    (question,) = await say(running_bot, ALICE, "star trek 3")  # Star Trek III, or 3 stars for another one
+    (card,) = await press(running_bot, ALICE, question, question.button("Star Trek III"))
+    assert card.method == "sendMessage" and card.text.startswith("Star Trek III: The Search for Spock (1984)")
+    assert stored_ratings(running_bot, ALICE) == {230: 4.0, 29: 3.0}  # the sequel was meant: no rating
+    (confirmation,) = await press(running_bot, ALICE, question, question.button("First Contact (1996) — 3★"))
+    assert "Star Trek: First Contact (1996) — ★★★☆☆ 3" in confirmation.text
+    assert stored_ratings(running_bot, ALICE) == {230: 4.0, 29: 3.0, 222: 3.0}
     assert_every_acknowledged_rating_is_stored(running_bot, ALICE)
+
+
+async def test_a_title_with_another_number_is_asked_about_never_rated(running_bot: RunningBot) -> None:
+    for message in ("back to the future part 2 4", "toy story 2 5", "robocop 4", "rocky 3", "robocop 2 3"):
+        (question,) = await say(running_bot, ALICE, message)
+        assert "I couldn't find" in question.text and "Did you mean one of these?" in question.text
+    assert stored_ratings(running_bot, ALICE) == {}
+    (question,) = await say(running_bot, ALICE, "star trek 2 5")  # the second film has no number in its title
+    assert stored_ratings(running_bot, ALICE) == {}
+    (confirmation,) = await press(running_bot, ALICE, question, question.button("The Wrath of Khan (1982) — 5★"))
+    assert "Star Trek: The Wrath of Khan (1982) — ★★★★★ 5" in confirmation.text
+    assert stored_ratings(running_bot, ALICE) == {228: 5.0}
+    (question,) = await say(running_bot, ALICE, "Star Wars: Episode IV - A New Hope 5")
+    await press(running_bot, ALICE, question, question.button("Star Wars (1977) — 5★"))
+    assert stored_ratings(running_bot, ALICE) == {228: 5.0, 50: 5.0}
+    (reply,) = await say(running_bot, ALICE, "qwxzzy 3")
+    assert "I couldn't find “qwxzzy”" in reply.text and "/search star wars" in reply.text
+    assert_every_acknowledged_rating_is_stored(running_bot, ALICE)
+
+
+async def test_chat_words_get_help_not_a_movie(running_bot: RunningBot) -> None:
+    for message in ("thanks", "more", "yes", "cool", "ok thanks!"):
+        (reply,) = await say(running_bot, ALICE, message)
+        assert "Fargo 5" in reply.text and not reply.buttons, message  # the help, with an example
+    assert stored_ratings(running_bot, ALICE) == {}
 
 
 async def test_recommend_buttons_rate_dismiss_and_more(running_bot: RunningBot) -> None:

@@ -92,6 +92,20 @@ def _alembic(database_url: str, step: Callable[[Config, str], None], revision: s
         engine.dispose()
 
 
+def test_0005_starts_existing_users_in_question_round_0(database_url: str) -> None:  # noqa: F811
+    _alembic(database_url, command.upgrade, "0004")
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO users (id, chat_id, first_name, created_at, last_seen_at) "
+                                    "VALUES (7, 7, 'Old', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        upgrade_database(database_url)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT question_round FROM users WHERE id = 7")).scalar_one() == 0
+    finally:
+        engine.dispose()
+
+
 def test_upgrade_does_not_depend_on_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     upgrade_database("sqlite:///var/movierec.sqlite3")  # the default URL's shape: relative to the cwd

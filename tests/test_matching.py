@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import title_index
-from bot.matching import EXACT_SCORE, TitleMatcher, normalise_title, title_keys
+from bot.matching import CONFIDENT_SCORE, EXACT_SCORE, TitleMatcher, normalise_title, title_keys
 from bot.title_index import TitleIndex
 from movierec.data import schema
 
@@ -112,7 +112,7 @@ def test_title_keys_index_aliases_joined_spellings_and_numbered_heads() -> None:
         ("L.A. confidential", 13),
         ("usaul suspects", 1),
         ("godfathr", 2),
-        ("fargp", 7),  # one slip in a short word
+        ("fargp", 7),  # one slip in a short word: offered first, though not trusted (below)
         ("ufsual suspects", 1),
     ],
 )
@@ -130,10 +130,16 @@ def test_scores_sorted_and_exact_only_for_literal_titles(tiny: TitleMatcher) -> 
     assert [m.movie_id for m in hamlets[:2]] == [9, 10] and hamlets[1].score == EXACT_SCORE
 
 
-def test_typo_credit_needs_the_same_digits(tiny: TitleMatcher) -> None:
-    assert tiny.match("fargp")[0].score == 93.0
-    # "godfather 3" is not a slip of "godfather 2": numbers name different films.
-    assert all(m.score < 93.0 for m in tiny.match("godfather 3"))
+def test_typo_credit_needs_the_same_numbers(tiny: TitleMatcher) -> None:
+    assert tiny.match("usaul suspects")[0].score == 93.0  # one slip, same (no) numbers
+    # "godfather 3" is not a slip of "godfather 2": numbers name different films, so neither is trusted.
+    assert all(m.score < CONFIDENT_SCORE for m in tiny.match("godfather 3"))
+
+
+def test_a_slip_in_a_very_short_query_is_only_a_hint(tiny: TitleMatcher) -> None:
+    best = tiny.match("fargp")[0]
+    assert best.movie_id == 7 and best.score < CONFIDENT_SCORE
+    assert tiny.match("mash")[0].score == EXACT_SCORE  # typed exactly, a short title is still taken
 
 
 def test_is_title_start(tiny: TitleMatcher) -> None:
@@ -271,6 +277,36 @@ def real() -> TitleMatcher:
 )
 def test_real_titles(real: TitleMatcher, query: str, display_title: str) -> None:
     assert real.match(query)[0].display_title == display_title
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(
+    ("query", "display_title"),
+    [
+        ("toy story 2", "Toy Story (1995)"),  # another number: another film
+        ("back to the future part 2", "Back to the Future (1985)"),
+        ("robocop 4", "Robocop 3 (1993)"),
+        ("robocop", "Robocop 3 (1993)"),  # a number the query lacks counts too
+        ("rocky", "The Rock (1996)"),  # a slip away from another word
+        ("more", "The Island of Dr. Moreau (1996)"),  # inside a longer title
+        ("yes", "The House of Yes (1997)"),
+    ],
+)
+def test_real_hints_are_offered_below_the_confident_score(real: TitleMatcher, query: str,
+                                                           display_title: str) -> None:
+    best = real.match(query)[0]
+    assert best.display_title == display_title and best.score < CONFIDENT_SCORE
+
+
+@pytest.mark.realdata
+def test_real_titles_within_a_query_numbers_and_numberless_sequels(real: TitleMatcher) -> None:
+    assert [m.display_title for m in real.titles_within("Star Wars: Episode IV - A New Hope")] == ["Star Wars (1977)"]
+    assert real.titles_within("Fargo") == [] and real.titles_within("") == []
+    assert real.title_numbers(230) == {4} and real.title_numbers(28) == {13}  # Star Trek IV, Apollo 13
+    assert real.title_numbers(100) == frozenset() and real.title_numbers(10**9) == frozenset()
+    sequels = [m.display_title for m in real.unnumbered_series("star trek 2")]
+    assert "Star Trek: The Wrath of Khan (1982)" in sequels and not any(" I" in title for title in sequels)
+    assert real.unnumbered_series("star trek") == [] and real.unnumbered_series("2") == []
 
 
 @pytest.mark.realdata

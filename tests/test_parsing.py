@@ -32,6 +32,19 @@ from bot.parsing import MAX_PIECE_CHARS, MAX_PIECES, RatingPiece, check_stars, p
         ("Apollo 13 ⭐⭐⭐⭐", "Apollo 13", 4.0),
         ("Alien 3 2", "Alien 3", 2.0),
         ("8 1/2 5", "8 1/2", 5.0),
+        ("Fargo 4*", "Fargo", 4.0),
+        ("Fargo (5)", "Fargo", 5.0),
+        ("Fargo [4]", "Fargo", 4.0),
+        ("Fargo (4/5)", "Fargo", 4.0),
+        ("Fargo 3 stars out of 5", "Fargo", 3.0),
+        ("Fargo 4/5 stars", "Fargo", 4.0),
+        ("Fargo 3 1/2", "Fargo", 3.5),
+        ("Fargo 3 1/2 stars", "Fargo", 3.5),
+        ("Fargo ***", "Fargo", 3.0),
+        ("Fargo: ****½", "Fargo", 4.5),
+        ("Fargo 🌟🌟🌟", "Fargo", 3.0),
+        ("M*A*S*H ***", "M*A*S*H", 3.0),
+        ("*Fargo* 5", "*Fargo*", 5.0),
     ],
 )
 def test_reads_title_and_stars(text: str, title: str, stars: float) -> None:
@@ -53,6 +66,8 @@ def test_reads_title_and_stars(text: str, title: str, stars: float) -> None:
         ("Fargo 1e309", "1e309"),
         ("Fargo 11/10", "11/10"),
         ("Heat ★★★★★★", "★★★★★★"),
+        ("Heat ******", "★★★★★★"),
+        ("Fargo (10)", "10"),
     ],
 )
 def test_unusable_values_are_reported_not_clamped(text: str, value_text: str) -> None:
@@ -76,12 +91,22 @@ def test_plain_trailing_number_offers_the_whole_text_as_a_title() -> None:
     apollo = parse_piece("Apollo 13")
     assert apollo.alternative == "Apollo 13" and apollo.error is not None
     assert parse_piece("Heat: 4").alternative is None  # a separator makes it a rating
+    # "3 1/2" may be three and a half stars or part of the title ("8 1/2"): the understanding decides
+    assert parse_piece("Fargo 3 1/2").alternative == "Fargo 3 1/2"
 
 
-@pytest.mark.parametrize("text", ["8 1/2", "Seven", "2001", "Fargo 3/4", "Fargo"])
+@pytest.mark.parametrize("text", ["8 1/2", "Seven", "2001", "Fargo 3/4", "Fargo", "Fargo (1996)", "M*A*S*H",
+                                  "*Fargo*", "Seven (Se7en)"])
 def test_texts_without_a_rating_are_titles(text: str) -> None:
     piece = parse_piece(text)
-    assert (piece.title, piece.value_text, piece.stars) == (text, None, None)
+    assert (piece.title, piece.value_text, piece.stars, piece.unread) == (text, None, None, None)
+
+
+@pytest.mark.parametrize(("text", "title", "unread"), [("Fargo A+", "Fargo", "A+"), ("Fargo B-", "Fargo", "B-"),
+                                                       ("Fargo 👍", "Fargo", "👍"), ("Fargo ☆☆☆", "Fargo", "☆☆☆")])
+def test_trailing_text_that_is_no_rating_is_kept_apart(text: str, title: str, unread: str) -> None:
+    piece = parse_piece(text)
+    assert (piece.title, piece.unread, piece.value_text) == (title, unread, None)
 
 
 def test_splits_on_commas_semicolons_and_lines() -> None:

@@ -123,6 +123,16 @@ RATED = [
     ("Sex, Lies, and Videotape - 4/5", "Sex, Lies, and Videotape (1989)", 4.0),
     ("jumnaji 4", "Jumanji (1995)", 4.0),
     ("godleneye: 3", "GoldenEye (1995)", 3.0),
+    # ratings written in other common ways
+    ("Fargo 4*", "Fargo (1996)", 4.0),
+    ("Fargo (5)", "Fargo (1996)", 5.0),
+    ("Fargo [4]", "Fargo (1996)", 4.0),
+    ("Fargo 3 stars out of 5", "Fargo (1996)", 3.0),
+    ("Fargo 3 1/2", "Fargo (1996)", 3.5),
+    ("Fargo ***", "Fargo (1996)", 3.0),
+    ("Fargo 🌟🌟🌟", "Fargo (1996)", 3.0),
+    ("M*A*S*H ***", "M*A*S*H (1970)", 3.0),
+    ("Apollo 13 (4)", "Apollo 13 (1995)", 4.0),
 ]
 
 
@@ -151,17 +161,90 @@ def test_real_title_only(real: MessageUnderstanding, text: str, display_title: s
 
 
 @pytest.mark.realdata
-@pytest.mark.parametrize(("text", "must_offer"), [
-    ("star trek 4", {"Star Trek IV: The Voyage Home (1986)"}),
-    ("batman 3", {"Batman (1989)", "Batman Forever (1995)"}),
-    ("die hard 3", {"Die Hard (1988)", "Die Hard: With a Vengeance (1995)"}),
-    ("star trek", {"Star Trek IV: The Voyage Home (1986)"}),
+@pytest.mark.parametrize(("text", "must_offer", "stars", "numbered"), [
+    # the n-th film or n stars: the film whose title holds n means the sequel, the others n stars
+    ("star trek 4", {"Star Trek IV: The Voyage Home (1986)", "Star Trek: First Contact (1996)"}, 4.0,
+     {"Star Trek IV: The Voyage Home (1986)"}),
+    ("batman 3", {"Batman (1989)", "Batman Forever (1995)"}, 3.0, set()),
+    ("die hard 3", {"Die Hard (1988)", "Die Hard: With a Vengeance (1995)"}, 3.0, set()),
+    ("star trek", {"Star Trek IV: The Voyage Home (1986)", "Star Trek: The Wrath of Khan (1982)"}, None, set()),
 ])
-def test_real_ambiguous(real: MessageUnderstanding, text: str, must_offer: set[str]) -> None:
+def test_real_ambiguous(real: MessageUnderstanding, text: str, must_offer: set[str], stars: float | None,
+                        numbered: set[str]) -> None:
     result = only(real.understand(text))
     assert isinstance(result, Ambiguous), result
-    assert must_offer <= {c.display_title for c in result.candidates}
-    assert result.stars is None
+    titles = {c.movie_id: c.display_title for c in result.candidates}
+    assert must_offer <= set(titles.values())
+    assert result.stars == stars and {titles[m] for m in result.numbered} == numbered
+    assert {c.display_title: result.stars_for(c.movie_id) for c in result.candidates
+            if c.display_title in numbered} == dict.fromkeys(numbered)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(("text", "query", "stars", "offered"), [
+    # another number than the title's, or a slip of a very short word: asked about, never rated
+    ("back to the future part 2 4", "back to the future part 2", 4.0, "Back to the Future (1985)"),
+    ("toy story 2 5", "toy story 2", 5.0, "Toy Story (1995)"),
+    ("robocop 4", "robocop", 4.0, "Robocop 3 (1993)"),
+    ("robocop 2 3", "robocop 2", 3.0, "Robocop 3 (1993)"),
+    ("rocky 3", "rocky", 3.0, "The Rock (1996)"),
+    # a sequel number no title has: the series' films without a number are offered, with the stars
+    ("star trek 2 5", "star trek 2", 5.0, "Star Trek: The Wrath of Khan (1982)"),
+    ("star trek ii 5", "star trek ii", 5.0, "Star Trek: The Wrath of Khan (1982)"),
+    ("Star Trek 2 The Wrath of Khan 5", "Star Trek 2 The Wrath of Khan", 5.0, "Star Trek: The Wrath of Khan (1982)"),
+    # a longer name than the catalogue's: the title it starts with is offered
+    ("Star Wars: Episode IV - A New Hope 5", "Star Wars: Episode IV - A New Hope", 5.0, "Star Wars (1977)"),
+])
+def test_real_near_misses_are_offered_with_their_stars(real: MessageUnderstanding, text: str, query: str,
+                                                        stars: float, offered: str) -> None:
+    result = only(real.understand(text))
+    assert isinstance(result, NotFound), result
+    assert (result.query, result.stars) == (query, stars)
+    assert offered in [s.display_title for s in result.suggestions]
+
+
+@pytest.mark.realdata
+def test_real_ratings_typed_without_separators(real: MessageUnderstanding) -> None:
+    results = real.understand("Fargo 5 Heat 4")
+    assert [(r.display_title, r.stars) for r in results if isinstance(r, Rated)] == [
+        ("Fargo (1996)", 5.0), ("Heat (1995)", 4.0)]
+    results = real.understand("Die Hard 2 3 Apollo 13 4 Alien 3 2")
+    assert [(r.display_title, r.stars) for r in results if isinstance(r, Rated)] == [
+        ("Die Hard 2 (1990)", 3.0), ("Apollo 13 (1995)", 4.0), ("Alien 3 (1992)", 2.0)]
+    # only when every part is a confident rating: otherwise the piece is reported as not found
+    assert isinstance(only(real.understand("Fargo 5 qwxzzy 4")), NotFound)
+    results = real.understand("Fargo 5 Heat 4 " * 15)  # such ratings count towards the limit too
+    assert len(results) == MAX_PIECES + 1 and results[-1] == TooMany(MAX_PIECES)
+
+
+@pytest.mark.realdata
+def test_real_unreadable_rating_after_a_title_is_reported(real: MessageUnderstanding) -> None:
+    result = only(real.understand("Fargo A+"))
+    assert isinstance(result, TitleOnly) and (result.display_title, result.unread) == ("Fargo (1996)", "A+")
+    assert only(real.understand("Fargo")) == TitleOnly(100, "Fargo (1996)", "Fargo")
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(("text", "display_title"), [
+    ("star trek 4", "Star Trek IV: The Voyage Home (1986)"),  # no rating can follow a command's title
+    ("alien 3", "Alien 3 (1992)"),
+    ("Sex, Lies, and Videotape", "Sex, Lies, and Videotape (1989)"),
+    ("Fargo 5", "Fargo (1996)"),  # not a title: then read as a rating message
+])
+def test_real_title_of_a_command(real: MessageUnderstanding, text: str, display_title: str) -> None:
+    result = real.understand_title(text)
+    assert isinstance(result, TitleOnly | Rated) and result.display_title == display_title, result
+    assert isinstance(real.understand_title("star trek"), Ambiguous)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(("text", "expected"), [
+    ("thanks", True), ("Thanks!", True), ("more", True), ("yes", True), ("cool", True), ("ok", True),
+    ("ok thanks", True), ("hi there", True), ("hello", True), ("no", True),
+    ("Good Morning", False), ("Fargo", False), ("thanks for everything", False), ("", False),
+])
+def test_real_small_talk(real: MessageUnderstanding, text: str, expected: bool) -> None:
+    assert real.is_small_talk(text) is expected
 
 
 @pytest.mark.realdata
@@ -185,7 +268,7 @@ def test_real_multi_piece_message(real: MessageUnderstanding) -> None:
 
 @pytest.mark.realdata
 @pytest.mark.parametrize(("text", "expected"), [("hello", False), ("how are you?", False), ("Fargo 5", True),
-                                                ("the godfather", True)])
+                                                ("the godfather", True), ("rocky", True), ("alein", True)])
 def test_real_is_rating_like(real: MessageUnderstanding, text: str, expected: bool) -> None:
     assert real.is_rating_like(text) is expected
 

@@ -5,9 +5,10 @@ client is not trusted: data can be forged, truncated, or come from a button sent
 days ago. Every pending question ("did you mean …", which page, which onboarding step) lives here
 instead of in server memory, so the bot survives restarts and handles updates concurrently.
 
-Format: ``<version>|<kind>|<field>|…`` with plain decimal fields. :func:`decode` accepts only what
-:func:`encode` can produce and returns ``None`` for anything else, so a handler never sees an
-exception or an out-of-range value. Bumping :data:`VERSION` makes every older button decode to None.
+Format: ``<version>|<kind>|<field>|…`` with plain decimal fields; an :class:`Answer` wraps another
+action as ``<version>|a|<round>|<kind>|<field>|…``. :func:`decode` accepts only what :func:`encode` can
+produce and returns ``None`` for anything else, so a handler never sees an exception or an
+out-of-range value. Bumping :data:`VERSION` makes every older button decode to None.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ MAX_BYTES = 64
 MAX_MOVIE_ID = 10**9
 MAX_PAGE = 10_000
 MAX_PICKS = 10
+MAX_QUESTION_ROUND = 10**9
 NOT_SEEN = 0
 """``half_stars`` of an onboarding answer meaning "haven't seen it"."""
 
@@ -133,6 +135,20 @@ class WatchlistPage:
     page: int
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A button of a "which movie did you mean?" question: ``choice`` for one of the movies offered.
+
+    ``question_round`` is the user's question round when it was asked; /cancel starts a new round, so
+    the buttons of a cancelled question can be refused while other open questions still work."""
+
+    question_round: int
+    choice: Rate | ShowMovie | Unrate | Similar | Details
+
+
+ANSWER_CHOICES = (Rate, ShowMovie, Unrate, Similar, Details)
+"""What a "which movie?" button may do with the movie picked."""
+
 GROUP_SIZE = 4
 """Movies that name an onboarding group (its representative titles)."""
 
@@ -158,7 +174,7 @@ class UnlikeGroup:
 
 
 Action = (Rate | ShowMovie | Unrate | Similar | NotInterested | Onboard | More | RatingsPage | Forget | Seen | Save
-          | Unsave | Details | WatchlistPage | Group | GroupsDone | UnlikeGroup)
+          | Unsave | Details | WatchlistPage | Group | GroupsDone | UnlikeGroup | Answer)
 
 _SIMPLE_KINDS: dict[type, str] = {Seen: "v", Save: "w", Unsave: "y", Details: "d"}
 """Actions that carry one movie id and nothing else."""
@@ -171,7 +187,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         ("r", 2, ""), ("c", 1, ""), ("u", 1, ""), ("s", 1, ""), ("x", 1, ""), ("o", 3, ""),
         ("t", 2, r"\|(-|0|[1-9][0-9]?)"), ("p", 1, ""), ("f", 2, r"\|(y|n)"),
         ("v", 1, ""), ("w", 1, ""), ("y", 1, ""), ("d", 1, ""), ("l", 1, ""), ("g", GROUP_SIZE, ""),
-        ("n", 0, ""), ("h", 1, ""),
+        ("n", 0, ""), ("h", 1, ""), ("a", 1, r"\|(.+)"),
     )
 }
 
@@ -207,6 +223,8 @@ def encode(action: Action) -> str:
             fields = ["n"]
         case UnlikeGroup(group_id):
             fields = ["h", group_id]
+        case Answer(question_round, choice) if isinstance(choice, ANSWER_CHOICES):
+            fields = ["a", question_round, encode(choice).split("|", 1)[1]]
         case _:
             raise ValueError(f"not a callback action: {action!r}")
     data = "|".join([VERSION, *map(str, fields)])
@@ -225,8 +243,11 @@ def decode(data: str | None) -> Action | None:
     if found is None:
         return None
     values = found.groups()
-    numbers = [int(v) for v in values if v.isdigit()]
-    action = _build(kind, numbers, values[-1] if values else "")
+    if kind == "a":
+        choice = decode(f"{VERSION}|{values[1]}")
+        action: Action | None = Answer(int(values[0]), choice) if isinstance(choice, ANSWER_CHOICES) else None
+    else:
+        action = _build(kind, [int(v) for v in values if v.isdigit()], values[-1] if values else "")
     return action if action is not None and _in_range(action) else None
 
 
@@ -284,4 +305,6 @@ def _in_range(action: Action) -> bool:
             return user_id >= 1
         case UnlikeGroup(group_id):
             return group_id >= 1
+        case Answer(question_round, _):
+            return question_round <= MAX_QUESTION_ROUND
     return True

@@ -2,14 +2,15 @@
 
 A rating is written in the turn's transaction, which the conversation commits before any confirmation
 leaves, so "✓ rated" is never shown for a rating that was not stored. A title that matches several
-movies is never rated silently: the user picks with a button that carries the movie and the stars.
+movies, or only nearly matches one, is never rated silently: the user picks with a button that carries
+the movie and the stars.
 """
 
 from __future__ import annotations
 
 from bot.conversation import callbacks, questions
 from bot.conversation.messages import Button, Reply, Response
-from bot.conversation.replies import EXAMPLES, button_label, esc, movie_line, star_buttons, stars
+from bot.conversation.replies import EXAMPLES, button_label, esc, format_stars, movie_line, star_buttons, stars
 from bot.conversation.turn import Turn
 from bot.matching import TitleMatch
 from bot.understanding import Ambiguous, InvalidRating, NotFound, Rated, TitleOnly, TooMany
@@ -26,10 +27,18 @@ NOT_UNDERSTOOD = (
     "I didn't catch a movie there. Send a title and stars, one or several at once, e.g.\n"
     f"{EXAMPLES}\nor a title alone to see it. /help lists everything I can do."
 )
+SMALL_TALK = (
+    "🙂 I'm all about movies: send a title and stars, one or several at once, e.g.\n"
+    f"{EXAMPLES}\nor /recommend for picks. /help lists everything I can do."
+)
+SEARCH_HINT = ("🔎 Try a word or two of the title with /search, e.g. <code>/search star wars</code>, "
+               "then rate like <code>Fargo 5</code>.")
 
 
 def rate_message(turn: Turn, text: str, *, source: str = "message") -> Response:
     """Answer a plain message such as ``Fargo 5, Heat 4`` (or ``/rate …``)."""
+    if turn.understanding.is_small_talk(text):
+        return Response().say(SMALL_TALK)
     results = turn.understanding.understand(text)
     understood = [r for r in results if not isinstance(r, NotFound)]
     if not understood and not turn.understanding.is_rating_like(text):
@@ -38,23 +47,34 @@ def rate_message(turn: Turn, text: str, *, source: str = "message") -> Response:
     lines: list[str] = []
     suggestion_rows: list[list[Button]] = []
     extra: list[Reply] = []
+    nothing_to_suggest = False
     for result in results:
         match result:
             case Rated(movie_id=movie_id, stars=value):
                 lines.append(save_rating(turn, movie_id, value, source))
-            case TitleOnly(movie_id=movie_id):
+            case TitleOnly(movie_id=movie_id, unread=unread):
                 extra.append(movie_card(turn, movie_id))
-            case Ambiguous(candidates=candidates, stars=value, raw=raw):
-                extra.append(did_you_mean(turn, raw, [c.movie_id for c in candidates], value))
+                if unread:
+                    lines.append(f"ℹ️ I couldn't read “{esc(unread)}” as a rating: stars go from 0.5 to 5, "
+                                 "e.g. <code>Fargo 4.5</code>.")
+            case Ambiguous(raw=raw):
+                extra.append(which_one(turn, raw, result))
+            case NotFound(query=query, suggestions=suggestions, stars=value) if suggestions and value is not None:
+                extra.append(did_you_mean(turn, f"🤷 I couldn't find “{esc(query)}” — {stars(value)}. "
+                                                "Did you mean one of these?",
+                                          [(s.movie_id, value) for s in suggestions]))
             case NotFound(query=query, suggestions=suggestions):
                 lines.append(f"🤷 I couldn't find “{esc(query)}”."
                              + (" Did you mean one of the buttons below?" if suggestions else ""))
                 suggestion_rows += choice_rows(suggestions, callbacks.ShowMovie)
+                nothing_to_suggest |= not suggestions
             case InvalidRating(query=query, value_text=value_text, reason=reason):
                 lines.append(f"⚠️ “{esc(query)} {esc(value_text)}”: {esc(reason)}.")
             case TooMany(limit=limit):
                 lines.append(f"✋ That's a lot at once: I read the first {limit} movies. Send the rest in "
                              "another message.")
+    if nothing_to_suggest:
+        lines.append(SEARCH_HINT)
     hint = milestone_hint(before, access.count_ratings(turn.session, turn.user_id))
     if hint:
         lines.append(hint)
@@ -107,16 +127,35 @@ def movie_card(turn: Turn, movie_id: int, heading: str = "") -> Reply:
     return Reply("\n".join(lines), [star_buttons(info.movie_id), actions])
 
 
-def did_you_mean(turn: Turn, raw: str, movie_ids: list[int], value: float | None) -> Reply:
-    """Ask which movie was meant; each button carries its movie (and the stars, when given)."""
+def which_one(turn: Turn, raw: str, ambiguous: Ambiguous) -> Reply:
+    """Ask which of several fitting movies ``raw`` meant, with the stars it gave."""
+    choices = [(c.movie_id, ambiguous.stars_for(c.movie_id)) for c in ambiguous.candidates]
+    value = ambiguous.stars
+    if value is None:
+        question = f"🤔 “{esc(raw)}”: which one did you mean?"
+    elif ambiguous.numbered:  # "star trek 4": the fourth film, or four stars for another
+        question = (f"🤔 “{esc(raw)}”: which one did you mean? A button with stars rates that movie "
+                    f"{stars(value)}; one without just shows it.")
+    else:
+        question = f"🤔 “{esc(raw)}” — {stars(value)}: which one did you mean?"
+    return did_you_mean(turn, question, choices)
+
+
+def did_you_mean(turn: Turn, question: str, choices: list[tuple[int, float | None]]) -> Reply:
+    """Ask ``question`` with a button per (movie, stars) choice: it rates the movie with those stars, or,
+    with none, shows it. The buttons answer this "which movie?" question only while /cancel has not
+    ended it."""
+    question_round = questions.ask(turn, questions.WHICH_MOVIE)
     rows = []
-    for movie_id in movie_ids:
-        action = (callbacks.Rate(movie_id, round(value * 2)) if value is not None
-                  else callbacks.ShowMovie(movie_id))
-        rows.append([Button(button_label(turn.title(movie_id)), callbacks.encode(action))])
-    what = f" — {stars(value)}" if value is not None else ""
-    questions.ask(turn, questions.WHICH_MOVIE)
-    return Reply(f"🤔 “{esc(raw)}”{what}: which one did you mean?", rows)
+    for movie_id, value in choices:
+        if value is None:
+            choice: callbacks.Rate | callbacks.ShowMovie = callbacks.ShowMovie(movie_id)
+            label = button_label(turn.title(movie_id))
+        else:
+            choice = callbacks.Rate(movie_id, round(value * 2))
+            label = button_label(turn.title(movie_id), f" — {format_stars(value)}★")
+        rows.append([Button(label, callbacks.encode(callbacks.Answer(question_round, choice)))])
+    return Reply(question, rows)
 
 
 def on_rate(turn: Turn, action: callbacks.Rate) -> Response:
@@ -140,11 +179,10 @@ def on_show(turn: Turn, action: callbacks.ShowMovie) -> Response:
 def resolve_title(turn: Turn, query: str) -> tuple[int | None, list[TitleMatch]]:
     """A title typed after a command: ``(movie_id, [])`` when clear, else ``(None, movies to offer)``.
 
-    The same rules as rating messages decide what is clear, so "/similar alien 3" and "Alien 3 2"
-    agree about which movie is meant.
+    No rating can follow the title of such a command, so the whole text is read as a title first
+    ("/similar star trek 4" is Star Trek IV); otherwise the rules of rating messages decide what is clear.
     """
-    results = turn.understanding.understand(query)
-    match results[0] if results else None:
+    match turn.understanding.understand_title(query):
         case Rated(movie_id=movie_id) | TitleOnly(movie_id=movie_id):
             return movie_id, []
         case Ambiguous(candidates=candidates):
@@ -155,18 +193,24 @@ def resolve_title(turn: Turn, query: str) -> tuple[int | None, list[TitleMatch]]
 
 
 def choice_rows(matches: list[TitleMatch],
-                action: type[callbacks.Unrate | callbacks.Similar | callbacks.ShowMovie | callbacks.Details]
-                ) -> list[list[Button]]:
-    """One button per offered movie, each carrying ``action`` for that movie."""
-    return [[Button(button_label(m.display_title), callbacks.encode(action(m.movie_id)))] for m in matches]
+                action: type[callbacks.Unrate | callbacks.Similar | callbacks.ShowMovie | callbacks.Details],
+                question_round: int | None = None) -> list[list[Button]]:
+    """One button per offered movie, each carrying ``action`` for that movie — as the answer to the
+    "which movie?" question of ``question_round``, when given."""
+    rows = []
+    for offered in matches:
+        choice = action(offered.movie_id)
+        data = callbacks.encode(choice if question_round is None else callbacks.Answer(question_round, choice))
+        rows.append([Button(button_label(offered.display_title), data)])
+    return rows
 
 
 def ask_which(turn: Turn, question: str, matches: list[TitleMatch],
               action: type[callbacks.Unrate | callbacks.Similar | callbacks.Details]) -> Response:
     """Ask which of ``matches`` a title command meant, noted as the pending "which movie?" question
-    (so /cancel can end it); each button carries ``action`` for its movie."""
-    questions.ask(turn, questions.WHICH_MOVIE)
-    return Response().say(question, choice_rows(matches, action))
+    (so /cancel can end it and its buttons); each button carries ``action`` for its movie."""
+    question_round = questions.ask(turn, questions.WHICH_MOVIE)
+    return Response().say(question, choice_rows(matches, action, question_round))
 
 
 def unrate_command(turn: Turn, args: str) -> Response:

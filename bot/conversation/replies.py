@@ -48,9 +48,10 @@ def movie_line(title: str, genres: Sequence[str] = ()) -> str:
     return f"{shown} · {esc(', '.join(genres))}" if genres else shown
 
 
-def button_label(text: str) -> str:
-    """Button text cut to a length every client shows whole."""
-    return text if len(text) <= MAX_BUTTON_LABEL_CHARS else text[: MAX_BUTTON_LABEL_CHARS - 1] + "…"
+def button_label(text: str, suffix: str = "") -> str:
+    """Button text cut to a length every client shows whole; ``suffix`` (what the button does) is never cut."""
+    room = MAX_BUTTON_LABEL_CHARS - len(suffix)
+    return (text if len(text) <= room else text[: room - 1] + "…") + suffix
 
 
 def toast(text: str) -> str:

@@ -216,9 +216,11 @@ class Conversation:
 
 
 def _on_button(turn: Turn, action: callbacks.Action | None) -> Response:
-    if isinstance(action, callbacks.Rate | callbacks.ShowMovie | callbacks.Unrate | callbacks.Similar
-                  | callbacks.Details):
-        questions.answered(turn, questions.WHICH_MOVIE)  # these are also the answers to "which movie?"
+    if isinstance(action, callbacks.Answer):  # a "which movie?" button: answers its question, unless cancelled
+        if not questions.still_open(turn, action.question_round):
+            return questions.cancelled_answer()
+        questions.answered(turn, questions.WHICH_MOVIE)
+        action = action.choice
     match action:
         case callbacks.Rate():
             return ratings.on_rate(turn, action)
