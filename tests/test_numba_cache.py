@@ -22,7 +22,7 @@ CODE = """
 import os
 import numpy as np
 from movierec.serving import explain
-explain._strongest_pulls(np.ones((2, 3), np.float32), np.zeros(1, np.intp), np.ones(1, np.intp), np.ones(1, np.float32))
+explain.main_contributors(np.ones((2, 3), np.float32), np.ones(2, np.bool_), 0.2, 2.0, 2)
 print(os.environ["NUMBA_CACHE_DIR"])
 """
 
@@ -63,4 +63,4 @@ def test_the_cache_lives_in_the_users_cache_folder(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     cache = home / ".cache" / "movierec" / "numba"
     assert result.stdout.split()[-1] == str(cache)
-    assert list(cache.rglob("explain._strongest_pulls-*.nbi"))  # compiled once, reused by the next start
+    assert list(cache.rglob("explain.main_contributors-*.nbi"))  # compiled once, reused by the next start
