@@ -82,6 +82,14 @@ async def test_a_saved_pick_leaves_the_next_lists_until_taken_off_the_watchlist(
     assert movie_of(top) == saved and watchlist(running_bot, ALICE) == set()
 
 
+async def test_a_title_alone_asks_for_stars_with_no_number_to_anchor_on(running_bot: RunningBot) -> None:
+    (card,) = await say(running_bot, ALICE, "Casablanca")
+    assert "How many stars" in card.text and "★" not in card.text and "average" not in card.text
+    await say(running_bot, ALICE, "Casablanca 5")
+    (card,) = await say(running_bot, ALICE, "Casablanca")  # rated: nothing is asked, so the facts are shown
+    assert "Your rating: " in card.text and "average of" in card.text
+
+
 async def test_seen_it_asks_for_stars_without_a_prediction_then_stores_them(running_bot: RunningBot) -> None:
     await rated_four(running_bot, ALICE)
     _, first, *_ = await say(running_bot, ALICE, "/recommend", replies=7)

@@ -118,10 +118,14 @@ def movie_card(turn: Turn, movie_id: int, heading: str = "") -> Reply:
     """A movie with its facts, the user's rating if any, and buttons to rate it."""
     info = turn.recommender.movie(movie_id)
     lines = [heading + movie_line(info.display_title, info.genres)]
-    if info.rating_count:
-        lines.append(f"MovieLens: {stars(round(info.rating_mean * 2) / 2)} average of {info.rating_count} ratings")
     own = turn.ratings().get(info.movie_id)
-    lines.append(f"Your rating: {stars(own)}" if own is not None else "How many stars would you give it?")
+    if own is None:  # no average either: people anchor on any number shown beside a request to rate
+        lines.append("How many stars would you give it?")
+    else:
+        if info.rating_count:
+            lines.append(f"MovieLens: {stars(round(info.rating_mean * 2) / 2)} average of {info.rating_count} "
+                         "ratings")
+        lines.append(f"Your rating: {stars(own)}")
     actions = [Button("🚫 Not interested", callbacks.encode(callbacks.NotInterested(info.movie_id))),
                Button("🔎 Similar", callbacks.encode(callbacks.Similar(info.movie_id)))]
     return Reply("\n".join(lines), [star_buttons(info.movie_id), actions])
