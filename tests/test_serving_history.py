@@ -163,6 +163,12 @@ def test_reasons_name_the_ratings_a_pick_owes_its_score_to(movielens) -> None:  
     assert recommender.reason({3: 4.5}, 6, liked=[1, 2]) == (
         f"because you rated {title[3]} ★4.5 and liked the group with {title[1]}")
     assert recommender.reason({}, 5, liked=[1, 2]) == f"because you liked the group with {title[1]}"
+    # 14, rated ★3, drives pick 15 beside ★4-★5 favourites: a lukewarm rating is no reason to name
+    lukewarm = planted_ease(catalog, {(14, 15): 3.0, (2, 15): 0.2})
+    favourites = Recommender(catalog, retrieval=lukewarm)
+    assert favourites.reason(ratings, 15) == OVERALL_REASON
+    # …unless ★3 is as high as this user goes: then it is their praise
+    assert favourites.reason({14: 3.0, 11: 1.0}, 15) == f"because you rated {title[14]} ★3"
 
 
 def test_a_history_without_one_movie_keeps_its_arrays_in_step(movielens) -> None:  # noqa: F811

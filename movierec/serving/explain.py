@@ -4,8 +4,9 @@ A pick's reason names the rated movies its score owes most to. A model that can 
 scores (:class:`~movierec.models.base.HistoryAttribution`: the served history retrieval, by leaving
 each rating out of the query in turn; EASE, exactly) says how much each rating adds to the pick's
 score; the reason names the one or two liked movies with the largest positive share of it, and falls
-back to "matches your taste overall" when no rating stands out. A disliked movie is never named: "because
-you rated it ★1" reads as the opposite of a reason, whatever the model made of it.
+back to "matches your taste overall" when no rating stands out. Only favourites are named (see
+``Explainer._nameable``): "because you rated it ★1" reads as the opposite of a reason, and "★3" as a shrug,
+whatever the model made of them.
 
 Without such a model, similarity stands in for the contribution: cosine in the model's embedding
 space (or genre overlap without embeddings), weighted by how much the user liked the movie.
@@ -22,6 +23,8 @@ from movierec.serving.catalog import Catalog
 from movierec.serving.history import RatedHistory
 
 NEUTRAL_STARS = 2.5
+NAMED_STARS = 4.0
+"""The least stars a rating needs to be named in a reason (see ``Explainer._nameable``)."""
 OVERALL_REASON = "matches your taste overall"
 MIN_SHARE = 0.2
 """A rating holding this share of a pick's positive pulls (the contributions above zero, summed) is
@@ -32,8 +35,8 @@ MIN_LIFT = 2.0
 """…and so is one pulling this many times harder than the average positive pull: in a long history no
 rating can hold MIN_SHARE (150 ratings: the largest holds 4%), but the one that stands out is still
 the reason. Below both the pick comes from the history as a whole: "matches your taste overall".
-With the trained model a reason names a movie for 149 of 150 picks from 12-rating histories, 120 of
-150 from 30 ratings, 135 from 50, 150 from 150 (``python -m scripts.explain_quality --history N``)."""
+With the trained model a reason names a movie for 139 of 150 picks from 12-rating histories
+(``python -m scripts.explain_quality --history N`` for other lengths)."""
 MOST_NAMED = 2
 """A reason names at most this many movies: more reads as a list, not a reason."""
 
@@ -120,21 +123,37 @@ class Explainer:
     def reasons(self, history: RatedHistory, candidate_rows: np.ndarray) -> list[str]:
         """One "because you rated …" line per candidate row; movies of the history that came from a
         liked onboarding group, not a rating, are named as such."""
-        liked = history.stars > NEUTRAL_STARS
-        if not len(candidate_rows) or not liked.any():
+        nameable = self._nameable(history)
+        if not len(candidate_rows) or not nameable.any():
             return [OVERALL_REASON] * len(candidate_rows)
         candidate_rows = np.asarray(candidate_rows, np.intp)
         if self._attribution is not None:
-            named = main_contributors(self._contributions(history, candidate_rows), liked, MIN_SHARE, MIN_LIFT,
+            named = main_contributors(self._contributions(history, candidate_rows), nameable, MIN_SHARE, MIN_LIFT,
                                       MOST_NAMED)
         else:
-            named = main_contributors(self._similarity_pulls(history, candidate_rows), liked, 0.0, 0.0, 1)
+            named = main_contributors(self._similarity_pulls(history, candidate_rows), nameable, 0.0, 0.0, 1)
         # a line per pick, with at most MOST_NAMED names each: plain Python from here is the cheapest
         rows, stars = history.rows.tolist(), history.stars.tolist()
         seeds = None
         if history.liked:
             seeds = [movie_id in history.liked for movie_id in history.ratings.movie_ids.tolist()]
         return [self._because([i for i in positions if i >= 0], rows, stars, seeds) for positions in named.tolist()]
+
+    @staticmethod
+    def _nameable(history: RatedHistory) -> np.ndarray:
+        """Which history movies a reason may name: the user's favourites and the liked groups' movies.
+
+        "Because you rated Die Hard 2 ★3" reads as a shrug, not a reason, beside the user's ★5s; so a rating
+        must reach NAMED_STARS, or the user's own best where that is lower (a harsh rater's ★3.5 is praise),
+        and stay above neutral."""
+        stars = history.stars
+        if not len(stars):
+            return np.zeros(0, bool)
+        threshold = max(min(NAMED_STARS, float(stars.max())), NEUTRAL_STARS + 0.5)
+        nameable = stars >= threshold
+        if history.liked:
+            nameable |= np.isin(history.ratings.movie_ids, np.fromiter(history.liked, np.int64))
+        return nameable
 
     def _contributions(self, history: RatedHistory, candidate_rows: np.ndarray) -> np.ndarray:
         """[history, candidates]: what each rating adds to each candidate's score, by the model itself."""
