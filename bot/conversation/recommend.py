@@ -2,7 +2,8 @@
 
 Each pick is its own message with the feedback row of :mod:`bot.conversation.feedback`, so acting
 on one pick costs a single tap and turns just that card into its answer. Rated, dismissed ("not
-interested") and saved movies (on the watchlist already) are left out of every later list. "More"
+interested") and saved movies (on the watchlist already) are left out of every later list; dismissing a
+saved movie takes it off the watchlist too. "More"
 continues its list: the next picks, recomputed (the user may have rated some meanwhile) but never one
 the list has shown, which the impressions table records page by page. Liked onboarding groups seed
 the list before any rating. /similar leaves out dismissed movies and marks the ones the user rated.
@@ -70,9 +71,11 @@ def on_not_interested(turn: Turn, action: callbacks.NotInterested) -> Response:
     if movie_id is None:
         return ratings.stale_button()
     access.dismiss_movie(turn.session, turn.user_id, movie_id)
+    unsaved = access.remove_from_watchlist(turn.session, turn.user_id, movie_id)
     title = turn.title(movie_id)
-    return (Response(callback_answer="Got it, I won't suggest it again.")
-            .say(f"🚫 {movie_line(title)} — I won't suggest it again.", edit=True))
+    also = " and took it off your /watchlist" if unsaved else ""
+    return (Response(callback_answer=f"Got it, I won't suggest it again{also}.")
+            .say(f"🚫 {movie_line(title)} — I won't suggest it again{also}.", edit=True))
 
 
 def parse_genre(text: str) -> str | None:
