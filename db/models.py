@@ -116,9 +116,12 @@ class User(Base):
     pending_questions: Mapped[str] = mapped_column(String(PENDING_QUESTIONS_LENGTH), default="", server_default="")
     """Comma-separated kinds of the questions awaiting the user's answer ("which movie?", "delete
     everything?"), so /cancel can end them and a cancelled /forget button stops working."""
-    question_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    """Bumped by each /cancel that ends a "which movie?" question; the question's buttons carry the
-    round they were asked in, so those of a cancelled question stop working."""
+    question_round: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), default=0,
+                                                server_default="0")
+    """Moved on by each /cancel that ends a "which movie?" question; the question's buttons carry the
+    round they were asked in, so those of a cancelled question stop working. A new user starts at the
+    clock's round (:func:`db.access.questions.clock_round`), so a forgotten user's buttons never work
+    for the user created again."""
 
     def __repr__(self) -> str:
         return f"User(id={self.id}, username={self.username!r})"

@@ -23,7 +23,8 @@ MAX_BYTES = 64
 MAX_MOVIE_ID = 10**9
 MAX_PAGE = 10_000
 MAX_PICKS = 10
-MAX_QUESTION_ROUND = 10**9
+MAX_QUESTION_ROUND = 10**15
+"""Rounds are Unix milliseconds (:func:`db.access.questions.clock_round`): 13 digits until 2286."""
 NOT_SEEN = 0
 """``half_stars`` of an onboarding answer meaning "haven't seen it"."""
 

@@ -21,6 +21,7 @@ from db.models import (
     utcnow,
 )
 from db.access._rows import _clean, _clean_optional, _count, _insert_or_find
+from db.access.questions import clock_round
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def upsert_user(
         "language_code": _clean_optional(language_code, LANGUAGE_CODE_LENGTH),
     }
     now = utcnow()
-    new_user = User(id=user_id, created_at=now, last_seen_at=now, **profile)
+    new_user = User(id=user_id, created_at=now, last_seen_at=now, question_round=clock_round(now), **profile)
     user = _insert_or_find(session, new_user, lambda: session.get(User, user_id))
     if user is None:
         return new_user
