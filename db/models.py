@@ -1,4 +1,5 @@
-"""ORM models: the bot's memory of its users (ratings, dismissals, watchlist, conversation, impressions).
+"""ORM models: the bot's memory of its users (ratings, dismissals, movies not seen, watchlist, conversation,
+impressions).
 
 Movies are not stored here: the catalogue comes from the MovieLens files, so ``movie_id`` columns hold the
 dataset's canonical id and carry no foreign key. Every row about a user hangs off ``users.id`` with
@@ -156,6 +157,20 @@ class Dismissal(Base):
     """A "not interested" mark: the movie is never recommended to this user again."""
 
     __tablename__ = "dismissals"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    movie_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NotSeen(Base):
+    """A "haven't seen" answer to an onboarding card: that card is never offered to this user again.
+
+    Not a dismissal: the user may still like the movie, so it stays in recommendations."""
+
+    __tablename__ = "not_seen"
 
     user_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True

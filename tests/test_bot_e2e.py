@@ -76,7 +76,7 @@ async def test_onboarding_with_buttons_reaches_recommend(running_bot: RunningBot
     _, card = await press(running_bot, ALICE, groups, groups.button("Done"), replies=2)
     assert "0/5 rated" in card.text
     first_title = card.text.splitlines()[0]
-    # "haven't seen" moves on without storing anything
+    # "haven't seen" moves on without storing a rating (test_bot_onboarding: it is remembered)
     skipped, card = await press(running_bot, ALICE, card, card.button("Haven't seen"), replies=2)
     assert skipped.method == "editMessageText" and "not seen" in skipped.text
     assert card.text.splitlines()[0] != first_title
@@ -239,7 +239,7 @@ async def test_forget_deletes_every_row_after_confirmation(running_bot: RunningB
     assert "nothing was deleted" in cancelled.text
     assert len(stored_ratings(running_bot, ALICE)) == 2
     question, = await say(running_bot, ALICE, "/forget")
-    assert "2 ratings" in question.text
+    assert "(2 ratings, " in question.text and "movies shown)" in question.text
     done, = await press(running_bot, ALICE, question, question.button("Yes, delete"))
     assert "everything about you is deleted" in done.text
     await assert_quiet(running_bot, ALICE.id)

@@ -42,6 +42,11 @@ def format_stars(value: float) -> str:
     return f"{value:g}"
 
 
+def count_of(count: int, singular: str, plural: str | None = None) -> str:
+    """``1 rating`` / ``3 ratings``: a count with its noun in the right number (``plural`` if not just +s)."""
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+
+
 def movie_line(title: str, genres: Sequence[str] = ()) -> str:
     """``<b>Fargo (1996)</b> · Crime, Drama, Thriller``."""
     shown = f"<b>{esc(title)}</b>"
