@@ -1,4 +1,5 @@
-"""ORM models: the bot's memory of its users (ratings, dismissals, watchlist, conversation, impressions).
+"""ORM models: the bot's memory of its users (ratings, dismissals, movies not seen, watchlist, conversation,
+impressions).
 
 Movies are not stored here: the catalogue comes from the MovieLens files, so ``movie_id`` columns hold the
 dataset's canonical id and carry no foreign key. Every row about a user hangs off ``users.id`` with
@@ -116,9 +117,12 @@ class User(Base):
     pending_questions: Mapped[str] = mapped_column(String(PENDING_QUESTIONS_LENGTH), default="", server_default="")
     """Comma-separated kinds of the questions awaiting the user's answer ("which movie?", "delete
     everything?"), so /cancel can end them and a cancelled /forget button stops working."""
-    question_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    """Bumped by each /cancel that ends a "which movie?" question; the question's buttons carry the
-    round they were asked in, so those of a cancelled question stop working."""
+    question_round: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), default=0,
+                                                server_default="0")
+    """Moved on by each /cancel that ends a "which movie?" question; the question's buttons carry the
+    round they were asked in, so those of a cancelled question stop working. A new user starts at the
+    clock's round (:func:`db.access.questions.clock_round`), so a forgotten user's buttons never work
+    for the user created again."""
 
     def __repr__(self) -> str:
         return f"User(id={self.id}, username={self.username!r})"
@@ -153,6 +157,20 @@ class Dismissal(Base):
     """A "not interested" mark: the movie is never recommended to this user again."""
 
     __tablename__ = "dismissals"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    movie_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NotSeen(Base):
+    """A "haven't seen" answer to an onboarding card: that card is never offered to this user again.
+
+    Not a dismissal: the user may still like the movie, so it stays in recommendations."""
+
+    __tablename__ = "not_seen"
 
     user_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True

@@ -84,10 +84,12 @@ def rows_about(bot: RunningBot, user_id: int) -> dict[str, int]:
 
 
 async def fill_every_table(bot: RunningBot, user: TgUser) -> None:
-    """Give ``user`` rows in every table: a liked onboarding group, ratings, impressions and a dismissal
-    from /recommend, a watchlist entry, and the conversation log."""
+    """Give ``user`` rows in every table: a liked onboarding group, an onboarding card not seen, ratings,
+    impressions and a dismissal from /recommend, a watchlist entry, and the conversation log."""
     _, groups = await exchange(bot, user, "/start")
-    await press(bot, user, groups, groups.buttons[0][0]["callback_data"])  # a liked onboarding group
+    (groups,) = await press(bot, user, groups, groups.buttons[0][0]["callback_data"])  # a liked onboarding group
+    _, card = await press(bot, user, groups, groups.button("Done"), replies=2)
+    await press(bot, user, card, card.button("Haven't seen"), replies=2)
     await exchange(bot, user, "Fargo 5, Heat 4, Toy Story 3")
     _, first, *_ = await exchange(bot, user, "/recommend 2")
     await press(bot, user, first, first.button("Not interested"))

@@ -17,7 +17,9 @@ actions = st.one_of(
     st.builds(cb.Similar, movie_ids),
     st.builds(cb.NotInterested, movie_ids),
     st.builds(cb.Onboard, movie_ids, st.integers(0, 10), st.integers(0, cb.MAX_PAGE)),
-    st.builds(cb.More, st.integers(1, 2**53), st.integers(1, cb.MAX_PICKS), st.sampled_from((None, *GENRES))),
+    st.builds(cb.More, st.integers(1, 2**53), st.integers(1, cb.MAX_PICKS),
+              st.lists(st.sampled_from(GENRES), max_size=cb.MAX_GENRES, unique=True)
+              .map(lambda picked: tuple(g for g in GENRES if g in picked))),
     st.builds(cb.RatingsPage, st.integers(0, cb.MAX_PAGE)),
     st.builds(cb.Forget, st.integers(1, 2**53), st.integers(0, 2**34), st.booleans()),
     st.one_of(*(st.builds(kind, movie_ids) for kind in (cb.Seen, cb.Save, cb.Unsave, cb.Details))),
@@ -54,7 +56,9 @@ def test_truncated_data_is_refused_or_is_another_valid_action(action: cb.Action,
 
 def test_examples() -> None:
     assert cb.encode(cb.Rate(242, 9)) == "1|r|242|9"
-    assert cb.encode(cb.More(1234, 5, "Sci-Fi")) == "1|t|1234|5|15"
+    assert cb.encode(cb.More(1234, 5, ("Sci-Fi",))) == "1|t|1234|5|15"  # as before several genres
+    assert cb.encode(cb.More(1234, 5, ("Comedy", "Romance"))) == "1|t|1234|5|4.14"
+    assert cb.encode(cb.More(1234, 5)) == "1|t|1234|5|-"
     assert cb.decode("1|x|50") == cb.NotInterested(50)
     assert cb.encode(cb.Answer(3, cb.Rate(242, 9))) == "1|a|3|r|242|9"
     assert cb.decode("1|a|0|c|50") == cb.Answer(0, cb.ShowMovie(50))
@@ -65,7 +69,8 @@ def test_examples() -> None:
     "1|r|242|9|", "2|r|242|9", "0|r|242|9", "1|R|242|9", "1|r| 242|9", "1|r|242|9\n", "1|q|1",
     "1|t|0|5|-", "1|t|7|0|-", "1|t|7|11|-", "1|t|7|5|21", "1|t|7|5", "1|m|5|1|-", "1|o|1|11|0", "1|f|0|5|y", "1|f|5|5|maybe",
     "1|r|٢٤٢|9", "1|r|" + "9" * 60, "1|g|1|2|3", "1|g|1|2|3|0", "1|g|1|2|3|4|5", "1|n|", "1|h|0", "1|v|0",
-    "1|a|0", "1|a|0|", "1|a|01|c|5", "1|a|0|x|5", "1|a|0|a|0|c|5", "1|a|0|r|5|11", "1|a|1000000001|c|5",
+    "1|a|0", "1|a|0|", "1|a|01|c|5", "1|a|0|x|5", "1|a|0|a|0|c|5", "1|a|0|r|5|11", "1|a|1000000000000001|c|5",
+    "1|t|1|5|14.4", "1|t|1|5|4.4", "1|t|1|5|1.2.3.4", "1|t|1|5|4.21", "1|t|1|5|4.", "1|t|1|5|04",
     "1|a|0|c|5\n",
 ])
 def test_forged_or_stale_data_decodes_to_none(data: str) -> None:

@@ -59,3 +59,16 @@ async def test_answering_one_question_leaves_the_others_open(running_bot: Runnin
     await press(running_bot, ALICE, toy_story, toy_story.button("Toy Story (1995) — 5★"))
     await press(running_bot, ALICE, batman, batman.button("Batman Returns (1992) — 3★"))
     assert stored_ratings(running_bot, ALICE) == {1: 5.0, 231: 3.0}
+
+
+async def test_a_forgotten_users_which_movie_buttons_never_apply_to_the_new_account(running_bot: RunningBot) -> None:
+    (which,) = await say(running_bot, ALICE, "batman 3")
+    (question,) = await say(running_bot, ALICE, "/forget")
+    (deleted,) = await press(running_bot, ALICE, question, question.button("Yes, delete"))
+    assert "everything about you is deleted" in deleted.text
+    (refused,) = await press(running_bot, ALICE, which, which.button("Batman Returns (1992) — 3★"))
+    assert "nothing was changed" in refused.text
+    assert stored_ratings(running_bot, ALICE) == {}
+    (again,) = await say(running_bot, ALICE, "batman 3")  # the new account's own questions work
+    await press(running_bot, ALICE, again, again.button("Batman Returns (1992) — 3★"))
+    assert stored_ratings(running_bot, ALICE) == {231: 3.0}

@@ -76,7 +76,7 @@ async def test_onboarding_with_buttons_reaches_recommend(running_bot: RunningBot
     _, card = await press(running_bot, ALICE, groups, groups.button("Done"), replies=2)
     assert "0/5 rated" in card.text
     first_title = card.text.splitlines()[0]
-    # "haven't seen" moves on without storing anything
+    # "haven't seen" moves on without storing a rating (test_bot_onboarding: it is remembered)
     skipped, card = await press(running_bot, ALICE, card, card.button("Haven't seen"), replies=2)
     assert skipped.method == "editMessageText" and "not seen" in skipped.text
     assert card.text.splitlines()[0] != first_title
@@ -211,9 +211,34 @@ async def test_recommend_buttons_rate_dismiss_and_more(running_bot: RunningBot) 
 async def test_few_ratings_get_generic_picks_and_a_genre(running_bot: RunningBot) -> None:
     header, *cards, _ = await say(running_bot, BOB, "/recommend 3 comedy", replies=5)
     assert "generic" in header.text and "in Comedy" in header.text
+    assert "rated 0 movies. Rate a few movies (e.g." in header.text
     assert all("Comedy" in c.text for c in cards)
     (reply,) = await say(running_bot, BOB, "/recommend 3 spaghetti")
     assert "I don't know the genre" in reply.text
+    (imax,) = await say(running_bot, BOB, "/recommend imax")  # listed by MovieLens, but no 100k film has it
+    assert "I don't know the genre “imax”" in imax.text and "IMAX" not in imax.text.split("Try one of")[1]
+    assert "Children" in imax.text and "Film-Noir" in imax.text
+    header, *cards, _ = await say(running_bot, BOB, "/recommend 3 children's", replies=5)
+    assert "in Children" in header.text and all("Children" in c.text for c in cards)
+    header, *cards, footer = await say(running_bot, BOB, "/recommend 10 comedy romance", replies=12)
+    assert "in Comedy or Romance" in header.text
+    assert all("Comedy" in c.text or "Romance" in c.text for c in cards)
+    assert any("Romance" in c.text for c in cards) and any("Comedy" in c.text for c in cards)
+    _, *more, _ = await press(running_bot, BOB, footer, footer.button("More"), replies=12)
+    assert more[0].text.startswith("11.") and all("Comedy" in c.text or "Romance" in c.text for c in more)
+
+
+async def test_the_last_page_of_a_list_says_it_is_all(running_bot: RunningBot) -> None:
+    total = len(running_bot.services.holder.current.recommend({}, k=200, genres=["Film-Noir"]))
+    assert 10 < total < 100
+    (*_, footer) = await say(running_bot, BOB, "/recommend 10 noir", replies=12)
+    for _ in range(total // 10 - 1):
+        (*_, footer) = await press(running_bot, BOB, footer, footer.button("More"), replies=12)
+        assert footer.text == "Want more?"
+    last = total % 10  # the last page is short: its picks, then the end of the list instead of "more"
+    outputs = await press(running_bot, BOB, footer, footer.button("More"), replies=last + 2 if last else 1)
+    assert len(outputs) == (last + 2 if last else 1) and outputs[-1].buttons == []
+    assert outputs[-1].text.startswith("That's all I have in Film-Noir for now.")
 
 
 async def test_myratings_pages_newest_first(running_bot: RunningBot) -> None:
@@ -239,7 +264,7 @@ async def test_forget_deletes_every_row_after_confirmation(running_bot: RunningB
     assert "nothing was deleted" in cancelled.text
     assert len(stored_ratings(running_bot, ALICE)) == 2
     question, = await say(running_bot, ALICE, "/forget")
-    assert "2 ratings" in question.text
+    assert "(2 ratings, " in question.text and "movies shown)" in question.text
     done, = await press(running_bot, ALICE, question, question.button("Yes, delete"))
     assert "everything about you is deleted" in done.text
     await assert_quiet(running_bot, ALICE.id)

@@ -10,11 +10,16 @@ from db import access
 from movierec.serving.history import LIKED_STARS
 from tests.bot_support import (ALICE, BOB, RunningBot, database_url, emulator,  # noqa: F401
                                migrated_database, running_bot, served, services)
-from tests.emulator import TgUser
+from tests.emulator import BotOutput, TgUser
 from tests.experience_support import movie_of, press, say, stored_ratings
 from tests.test_bot_e2e import assert_quiet
 
 pytestmark = pytest.mark.realdata
+
+
+def card_movie(card: BotOutput) -> int:
+    """The movie of an onboarding card (its buttons carry movie, stars, deck position)."""
+    return int(card.button("Haven't seen").split("|")[2])
 
 
 def liked(bot: RunningBot, user: TgUser) -> list[list[int]]:
@@ -132,3 +137,26 @@ async def test_a_forged_group_is_refused_politely(running_bot: RunningBot) -> No
     query_id = await running_bot.emulator.press_button(ALICE, picker, "1|h|12345")
     assert "already removed" in await running_bot.emulator.wait_for_callback_answer(query_id)
     assert liked(running_bot, ALICE) == []
+
+
+async def test_a_card_not_seen_is_remembered_never_offered_again_and_forgotten_by_forget(
+        running_bot: RunningBot) -> None:
+    _, picker = await say(running_bot, ALICE, "/start", replies=2)
+    _, card = await press(running_bot, ALICE, picker, picker.button("Done"), replies=2)
+    skipped_id = card_movie(card)
+    _, next_card = await press(running_bot, ALICE, card, card.button("Haven't seen"), replies=2)
+    with running_bot.sessions().begin() as session:
+        assert access.not_seen_movie_ids(session, ALICE.id) == {skipped_id}
+        assert access.dismissed_movie_ids(session, ALICE.id) == set()  # not seen is not "not interested"
+    assert card_movie(next_card) != skipped_id
+    await press(running_bot, ALICE, next_card, next_card.button("4★"), replies=2)
+    _, card = await say(running_bot, ALICE, "/start", replies=2)  # later: the skipped card stays away
+    assert card_movie(card) not in (skipped_id, card_movie(next_card))
+    (question,) = await say(running_bot, ALICE, "/forget")
+    assert "(1 rating, 1 movie not seen, " in question.text and "movies shown)" in question.text
+    await press(running_bot, ALICE, question, question.button("Yes, delete"))
+    with running_bot.sessions().begin() as session:
+        assert access.count_rows_for_user(session, ALICE.id)["not_seen"] == 0
+    _, picker = await say(running_bot, ALICE, "/start", replies=2)  # a new account starts the deck afresh
+    _, card = await press(running_bot, ALICE, picker, picker.button("Done"), replies=2)
+    assert card_movie(card) == skipped_id

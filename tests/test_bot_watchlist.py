@@ -65,3 +65,17 @@ async def test_a_rated_movie_is_not_saved(running_bot: RunningBot) -> None:
     await say(running_bot, ALICE, "Fargo 4")
     assert "already rated" in await press_for_toast(running_bot, ALICE, card, card.button("Save"))
     assert watchlist(running_bot, ALICE) == set()
+
+
+async def test_not_interested_in_a_saved_pick_takes_it_off_the_watchlist(running_bot: RunningBot) -> None:
+    await rated_four(running_bot, ALICE)
+    _, first, second, *_ = await say(running_bot, ALICE, "/recommend", replies=7)
+    await press_for_toast(running_bot, ALICE, first, first.button("Save"))
+    await press_for_toast(running_bot, ALICE, second, second.button("Save"))
+    (reply,) = await press(running_bot, ALICE, first, first.button("Not interested"))
+    assert "won't suggest it again and took it off your /watchlist" in reply.text
+    assert watchlist(running_bot, ALICE) == {movie_of(second)}
+    header, entry = await say(running_bot, ALICE, "/watchlist", replies=2)
+    assert "watchlist (1)" in header.text and movie_of(entry) == movie_of(second)
+    (reply,) = await press(running_bot, ALICE, second, second.button("Not interested"))
+    assert "took it off" in reply.text and watchlist(running_bot, ALICE) == set()

@@ -225,6 +225,8 @@ def test_delete_user_leaves_no_row_about_them_in_any_table(session_factory: Fact
         for user_id in (ALICE, BOB):
             access.set_rating(session, user_id, 1, 4.0, "message")
             access.dismiss_movie(session, user_id, 2)
+            access.mark_not_seen(session, user_id, 2)
+            access.mark_not_seen(session, user_id, 2)  # twice is harmless
             access.add_to_watchlist(session, user_id, 3)
             access.log_message(session, chat_id=user_id, direction="in", kind="command", text="/start",
                                user_id=user_id)
@@ -233,8 +235,8 @@ def test_delete_user_leaves_no_row_about_them_in_any_table(session_factory: Fact
             access.like_group(session, user_id, [6, 7, 8, 9])
             access.ask_question(session, user_id, "forget")
         counts_before = access.count_rows_for_user(session, ALICE)
-    assert counts_before == {"users": 1, "ratings": 1, "dismissals": 1, "watchlist": 1, "liked_groups": 1,
-                             "messages": 2, "impressions": 2}
+    assert counts_before == {"users": 1, "ratings": 1, "dismissals": 1, "not_seen": 1, "watchlist": 1,
+                             "liked_groups": 1, "messages": 2, "impressions": 2}
     with session_factory.begin() as session:
         held = access.list_ratings(session, ALICE)  # rows the session holds when the cascade runs
         assert access.delete_user(session, ALICE) is True

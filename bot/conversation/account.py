@@ -3,21 +3,26 @@
 A newcomer first picks taste groups (:mod:`bot.conversation.groups`, /groups later); "Done" leads on
 to the cards while the user has rated fewer than five movies.
 Onboarding then shows one well-known movie at a time from a fixed deck (the recommender's diverse
-"onboarding movies"); the button carries the deck position, so "haven't seen" needs no stored state
-and the next card is simply the next unrated movie of the deck.
+"onboarding movies"): the next card is the first deck movie the user has neither rated, dismissed nor
+answered "haven't seen" (stored, so a later /start does not offer it again).
 """
 
 from __future__ import annotations
 
 from bot.conversation import callbacks, groups, questions, ratings
 from bot.conversation.messages import Button, Reply, Response
-from bot.conversation.replies import EXAMPLES, esc, movie_line, stars
+from bot.conversation.replies import EXAMPLES, count_of, esc, movie_line, stars
 from bot.conversation.turn import Turn
 from db import access
 
 ONBOARDING_DECK = 20
 """Cards available to a newcomer: enough to reach 5 ratings after skipping many unseen films."""
 RATINGS_PER_PAGE = 10
+_ROW_NOUNS = {"ratings": ("rating",), "dismissals": ("movie dismissed", "movies dismissed"),
+              "not_seen": ("movie not seen", "movies not seen"),
+              "watchlist": ("watchlist entry", "watchlist entries"), "liked_groups": ("liked group",),
+              "messages": ("message",), "impressions": ("movie shown", "movies shown")}
+"""What /forget calls the rows of each table (of :func:`db.access.count_rows_for_user`) it will delete."""
 FORGET_WINDOW_S = 600
 """A /forget confirmation older than this is refused: a week-old button should not delete an account."""
 
@@ -26,7 +31,8 @@ HELP = (
     "<b>Rate</b> by sending titles and stars (0.5–5, half stars welcome), several at once:\n"
     f"{EXAMPLES}\n"
     "Send a title alone to see the movie with rating buttons.\n\n"
-    "/recommend — personal picks, 5 at a time (e.g. <code>/recommend 8 comedy</code>); under each: "
+    "/recommend — personal picks, 5 at a time (e.g. <code>/recommend 8 comedy</code>, or "
+    "<code>/recommend comedy romance</code> for either); under each: "
     "seen it, save for later, not interested, more like this, tell me more\n"
     "/movie <i>title</i> — details: ratings, IMDb, similar movies\n"
     "/watchlist — movies you saved for later\n"
@@ -56,7 +62,7 @@ def start_command(turn: Turn) -> Response:
             response.replies.append(picker)
             return response  # the first rating card follows "Done"
     else:
-        response.say(f"👋 Welcome back, {name}! You've rated {count} movie{'' if count == 1 else 's'}.")
+        response.say(f"👋 Welcome back, {name}! You've rated {count_of(count, 'movie')}.")
     if count >= ratings.ENOUGH_FOR_PICKS:
         response.say("Ask /recommend for your personal picks, or keep rating by message. /help shows more.")
         return response
@@ -74,6 +80,7 @@ def on_onboard(turn: Turn, action: callbacks.Onboard) -> Response:
     if movie_id is None:
         return ratings.stale_button()
     if action.half_stars == callbacks.NOT_SEEN:
+        access.mark_not_seen(turn.session, turn.user_id, movie_id)
         response = Response(callback_answer="Skipped").say(
             f"⏭ {movie_line(turn.title(movie_id))} — not seen", edit=True)
     else:
@@ -96,7 +103,7 @@ def on_groups_done(turn: Turn) -> Response:
     """Groups picked: close the picker, then the one-tap rating cards while the user has rated fewer than
     five movies (else, from /groups, a pointer to /recommend)."""
     liked = len(access.liked_groups(turn.session, turn.user_id))
-    summary = (f"👍 You liked {liked} group{'' if liked == 1 else 's'}: /recommend already uses "
+    summary = (f"👍 You liked {count_of(liked, 'group')}: /recommend already uses "
                f"{'it' if liked == 1 else 'them'}." if liked else "No groups picked: fine, ratings will do.")
     count = access.count_ratings(turn.session, turn.user_id)
     card = None if count >= ratings.ENOUGH_FOR_PICKS else _next_card(turn, after=-1)
@@ -109,8 +116,9 @@ def on_groups_done(turn: Turn) -> Response:
 
 
 def _next_card(turn: Turn, after: int) -> Reply | None:
-    """The first deck movie after position ``after`` that the user has neither rated nor dismissed."""
-    done = set(turn.ratings()) | access.dismissed_movie_ids(turn.session, turn.user_id)
+    """The first deck movie after position ``after`` that the user has not rated, dismissed or not seen."""
+    done = (set(turn.ratings()) | access.dismissed_movie_ids(turn.session, turn.user_id)
+            | access.not_seen_movie_ids(turn.session, turn.user_id))
     deck = turn.recommender.onboarding_movies(k=ONBOARDING_DECK)
     for position, pick in enumerate(deck):
         if position > after and pick.movie_id not in done:
@@ -176,7 +184,7 @@ def _title_or_id(turn: Turn, movie_id: int) -> str:
 def forget_command(turn: Turn) -> Response:
     counts = access.count_rows_for_user(turn.session, turn.user_id)
     asked_at = int(turn.now)
-    summary = ", ".join(f"{n} {table.replace('_', ' ')}" for table, n in counts.items()
+    summary = ", ".join(count_of(n, *_ROW_NOUNS[table]) for table, n in counts.items()
                         if n and table != "users") or "no data"
     questions.ask(turn, questions.FORGET)
     yes = callbacks.encode(callbacks.Forget(turn.user_id, asked_at, confirmed=True))

@@ -23,7 +23,10 @@ MAX_BYTES = 64
 MAX_MOVIE_ID = 10**9
 MAX_PAGE = 10_000
 MAX_PICKS = 10
-MAX_QUESTION_ROUND = 10**9
+MAX_GENRES = 3
+"""Genres one /recommend may name: their indices must fit the 64 bytes of a "more" button."""
+MAX_QUESTION_ROUND = 10**15
+"""Rounds are Unix milliseconds (:func:`db.access.questions.clock_round`): 13 digits until 2286."""
 NOT_SEEN = 0
 """``half_stars`` of an onboarding answer meaning "haven't seen it"."""
 
@@ -75,12 +78,13 @@ class Onboard:
 
 @dataclass(frozen=True)
 class More:
-    """The next ``count`` picks of the /recommend list ``list_id`` (optionally within one genre)."""
+    """The next ``count`` picks of the /recommend list ``list_id`` (optionally within some genres)."""
 
     list_id: int
     """The list's id in the impressions table; the next picks leave out every movie it has shown."""
     count: int
-    genre: str | None
+    genres: tuple[str, ...] = ()
+    """Picks in any of these genres (in :data:`GENRES` order, at most :data:`MAX_GENRES`); () for all."""
 
 
 @dataclass(frozen=True)
@@ -181,11 +185,14 @@ _SIMPLE_KINDS: dict[type, str] = {Seen: "v", Save: "w", Unsave: "y", Details: "d
 _SIMPLE_BY_KIND = {kind: action for action, kind in _SIMPLE_KINDS.items()}
 
 _NUMBER = r"(0|[1-9][0-9]{0,15})"
+_GENRE_INDEX = r"(?:0|[1-9][0-9]?)"
+_GENRE_LIST = rf"\|(-|{_GENRE_INDEX}(?:\.{_GENRE_INDEX}){{0,{MAX_GENRES - 1}}})"
+"""``-`` for every genre, else up to MAX_GENRES indices into GENRES joined by dots."""
 _PATTERNS: dict[str, re.Pattern[str]] = {
     kind: re.compile(rf"{re.escape(VERSION)}\|{kind}" + rf"\|{_NUMBER}" * fields + suffix)
     for kind, fields, suffix in (
         ("r", 2, ""), ("c", 1, ""), ("u", 1, ""), ("s", 1, ""), ("x", 1, ""), ("o", 3, ""),
-        ("t", 2, r"\|(-|0|[1-9][0-9]?)"), ("p", 1, ""), ("f", 2, r"\|(y|n)"),
+        ("t", 2, _GENRE_LIST), ("p", 1, ""), ("f", 2, r"\|(y|n)"),
         ("v", 1, ""), ("w", 1, ""), ("y", 1, ""), ("d", 1, ""), ("l", 1, ""), ("g", GROUP_SIZE, ""),
         ("n", 0, ""), ("h", 1, ""), ("a", 1, r"\|(.+)"),
     )
@@ -207,8 +214,8 @@ def encode(action: Action) -> str:
             fields = ["x", movie_id]
         case Onboard(movie_id, half, position):
             fields = ["o", movie_id, half, position]
-        case More(list_id, count, genre):
-            fields = ["t", list_id, count, "-" if genre is None else GENRES.index(genre)]
+        case More(list_id, count, genres):
+            fields = ["t", list_id, count, ".".join(str(GENRES.index(g)) for g in genres) or "-"]
         case RatingsPage(page):
             fields = ["p", page]
         case Forget(user_id, asked_at, confirmed):
@@ -266,9 +273,10 @@ def _build(kind: str, numbers: list[int], last: str) -> Action | None:
         case "o":
             return Onboard(numbers[0], numbers[1], numbers[2])
         case "t":
-            if last != "-" and int(last) >= len(GENRES):
-                return None
-            return More(numbers[0], numbers[1], None if last == "-" else GENRES[int(last)])
+            indices = [] if last == "-" else [int(i) for i in last.split(".")]
+            if indices != sorted(set(indices)) or any(i >= len(GENRES) for i in indices):
+                return None  # one spelling per list of genres: ascending, no repeats
+            return More(numbers[0], numbers[1], tuple(GENRES[i] for i in indices))
         case "p":
             return RatingsPage(numbers[0])
         case "f":

@@ -13,7 +13,7 @@ from urllib.parse import quote_plus
 
 from bot.conversation import callbacks, feedback, groups, ratings
 from bot.conversation.messages import Reply, Response
-from bot.conversation.replies import esc, stars
+from bot.conversation.replies import esc, movielens_average, stars
 from bot.conversation.turn import Turn
 from db import access
 from movierec.serving import MovieInfo
@@ -36,10 +36,7 @@ def details_card(turn: Turn, movie_id: int) -> Reply:
     lines = [f"🎬 <b>{esc(name)}</b>" + (f" ({info.year})" if info.year else "")]
     if info.genres:
         lines.append(f"Genres: {esc(', '.join(info.genres))}")
-    if info.rating_count:
-        lines.append(f"MovieLens: ★{info.rating_mean:.1f} average from {info.rating_count} ratings")
-    else:
-        lines.append("MovieLens: no ratings yet")
+    lines.append(movielens_average(info))
     lines.append(imdb_link(info, name))
     similar = turn.recommender.similar(movie_id, k=SIMILAR_ON_CARD,
                                        exclude=access.dismissed_movie_ids(turn.session, turn.user_id))
@@ -52,7 +49,7 @@ def details_card(turn: Turn, movie_id: int) -> Reply:
         reason = turn.recommender.reason(turn.servable_ratings(), movie_id, liked=groups.liked_movie_ids(turn))
         lines.append(f"<i>For you: {esc(reason)}</i>" if reason else
                      "<i>Rate a few movies and I'll tell you why this one would suit you.</i>")
-    return Reply("\n".join(lines), feedback.pick_buttons(info.movie_id, details=False))
+    return Reply("\n".join(lines), feedback.pick_buttons(info.movie_id, details=False, save=own is None))
 
 
 def on_details(turn: Turn, action: callbacks.Details) -> Response:

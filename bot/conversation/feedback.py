@@ -11,14 +11,17 @@ from bot.conversation.turn import Turn
 from db import access
 
 
-def pick_buttons(movie_id: int, *, details: bool = True) -> list[list[Button]]:
-    """The feedback rows under a pick (a details card leaves out "tell me more", being it already)."""
+def pick_buttons(movie_id: int, *, details: bool = True, save: bool = True) -> list[list[Button]]:
+    """The feedback rows under a pick (a details card leaves out "tell me more", being it already, and
+    "save for later" for a movie the user rated, which :func:`on_save` would refuse)."""
+    first = [Button("✅ Seen it → rate", callbacks.encode(callbacks.Seen(movie_id)))]
+    if save:
+        first.append(Button("🔖 Save for later", callbacks.encode(callbacks.Save(movie_id))))
     second = [Button("🚫 Not interested", callbacks.encode(callbacks.NotInterested(movie_id))),
               Button("🔎 More like this", callbacks.encode(callbacks.Similar(movie_id)))]
     if details:
         second.append(Button("ℹ️ Tell me more", callbacks.encode(callbacks.Details(movie_id))))
-    return [[Button("✅ Seen it → rate", callbacks.encode(callbacks.Seen(movie_id))),
-             Button("🔖 Save for later", callbacks.encode(callbacks.Save(movie_id)))], second]
+    return [first, second]
 
 
 def on_seen(turn: Turn, action: callbacks.Seen) -> Response:

@@ -2,7 +2,8 @@
 
 Each pick is its own message with the feedback row of :mod:`bot.conversation.feedback`, so acting
 on one pick costs a single tap and turns just that card into its answer. Rated, dismissed ("not
-interested") and saved movies (on the watchlist already) are left out of every later list. "More"
+interested") and saved movies (on the watchlist already) are left out of every later list; dismissing a
+saved movie takes it off the watchlist too. "More"
 continues its list: the next picks, recomputed (the user may have rated some meanwhile) but never one
 the list has shown, which the impressions table records page by page. Liked onboarding groups seed
 the list before any rating. /similar leaves out dismissed movies and marks the ones the user rated.
@@ -11,11 +12,11 @@ the list before any rating. /similar leaves out dismissed movies and marks the o
 from __future__ import annotations
 
 import re
-from collections.abc import Set
+from collections.abc import Sequence, Set
 
 from bot.conversation import callbacks, feedback, groups, ratings
 from bot.conversation.messages import Button, Reply, Response
-from bot.conversation.replies import button_label, esc, format_stars, movie_line, stars
+from bot.conversation.replies import button_label, count_of, esc, format_stars, movie_line, stars
 from bot.conversation.turn import Turn
 from db import access
 from movierec.data.schema import GENRES
@@ -27,16 +28,20 @@ FEW_RATINGS = 3
 SIMILAR_COUNT = 8
 SEARCH_RESULTS = 8
 
-# Words people type for a genre, beyond the genre names themselves.
-_GENRE_ALIASES = {"science fiction": "Sci-Fi", "sf": "Sci-Fi", "kids": "Children",
-                  "family": "Children", "noir": "Film-Noir", "animated": "Animation", "cartoon": "Animation",
-                  "romantic": "Romance", "musicals": "Musical", "westerns": "Western", "comedies": "Comedy",
-                  "thrillers": "Thriller", "documentaries": "Documentary", "horrors": "Horror"}
+# Words people type for a genre, beyond the genre names themselves (matched with spaces, hyphens and
+# apostrophes dropped, so "sci fi", "Children's" and "film noir" need no entry).
+_GENRE_ALIASES = {"sciencefiction": "Sci-Fi", "sf": "Sci-Fi", "kids": "Children", "family": "Children",
+                  "noir": "Film-Noir", "animated": "Animation", "cartoon": "Animation", "romantic": "Romance",
+                  "comedies": "Comedy", "documentaries": "Documentary", "horrors": "Horror"}
 _GENRE_BY_KEY = {g.casefold().replace("-", ""): g for g in GENRES if not g.startswith("(")}
+_SEPARATORS = re.compile(r"[\s,&+/]+|\b(?:and|or)\b")
+_LONGEST_NAME = 2
+"""Words in the longest genre name people type ("science fiction", "film noir")."""
 
 
 def recommend_command(turn: Turn, args: str) -> Response:
-    """``/recommend [n] [genre]``."""
+    """``/recommend [n] [genre …]``: several genres ("comedy romance") mean picks in any of them, as
+    people who name two usually want either; the catalog's genres only (MovieLens 100k has no IMAX)."""
     count = DEFAULT_PICKS
     words: list[str] = []
     for word in args.split():
@@ -49,20 +54,24 @@ def recommend_command(turn: Turn, args: str) -> Response:
     if not 1 <= count <= callbacks.MAX_PICKS:
         return Response().say(f"I can show 1 to {callbacks.MAX_PICKS} picks at a time, e.g. "
                               "<code>/recommend 5 comedy</code>.")
-    genre = None
+    genres: tuple[str, ...] = ()
     if words:
-        genre = parse_genre(" ".join(words))
-        if genre is None:
-            known = ", ".join(g for g in _GENRE_BY_KEY.values() if g != "Unknown")
+        found = parse_genres(" ".join(words), turn.recommender.genres)
+        if found is None:
+            known = ", ".join(g for g in turn.recommender.genres if g != "Unknown")
             return Response().say(f"I don't know the genre “{esc(' '.join(words))}”. Try one of: {esc(known)}.")
-    return _picks(turn, count, genre)
+        if len(found) > callbacks.MAX_GENRES:
+            return Response().say(f"Name up to {callbacks.MAX_GENRES} genres at a time, e.g. "
+                                  "<code>/recommend comedy romance</code>.")
+        genres = found
+    return _picks(turn, count, genres)
 
 
 def on_more(turn: Turn, action: callbacks.More) -> Response:
     shown = access.list_movie_ids(turn.session, turn.user_id, action.list_id)
     if not shown:  # forged, someone else's, or forgotten since
         return ratings.stale_button()
-    return _picks(turn, action.count, action.genre, action.list_id, shown)
+    return _picks(turn, action.count, action.genres, action.list_id, shown)
 
 
 def on_not_interested(turn: Turn, action: callbacks.NotInterested) -> Response:
@@ -70,46 +79,65 @@ def on_not_interested(turn: Turn, action: callbacks.NotInterested) -> Response:
     if movie_id is None:
         return ratings.stale_button()
     access.dismiss_movie(turn.session, turn.user_id, movie_id)
+    unsaved = access.remove_from_watchlist(turn.session, turn.user_id, movie_id)
     title = turn.title(movie_id)
-    return (Response(callback_answer="Got it, I won't suggest it again.")
-            .say(f"🚫 {movie_line(title)} — I won't suggest it again.", edit=True))
+    also = " and took it off your /watchlist" if unsaved else ""
+    return (Response(callback_answer=f"Got it, I won't suggest it again{also}.")
+            .say(f"🚫 {movie_line(title)} — I won't suggest it again{also}.", edit=True))
 
 
-def parse_genre(text: str) -> str | None:
-    """The genre named by ``text`` (case, hyphens and common synonyms forgiven), or None."""
-    key = text.strip().casefold()
-    alias = _GENRE_ALIASES.get(key)
-    if alias:
-        return alias
-    key = key.replace("-", "").replace(" ", "")
-    return _GENRE_BY_KEY.get(key) or _GENRE_BY_KEY.get(key.removesuffix("s"))
+def parse_genres(text: str, available: Sequence[str] = GENRES) -> tuple[str, ...] | None:
+    """The genres named by ``text`` (case, hyphens, plurals, "and"/commas and common synonyms forgiven),
+    in :data:`GENRES` order; None if any word names no genre of ``available`` (the catalog's)."""
+    words = [w for w in _SEPARATORS.split(text.casefold().replace("'", "").replace("’", "")) if w]
+    found: set[str] = set()
+    start = 0
+    while start < len(words):
+        for size in range(min(_LONGEST_NAME, len(words) - start), 0, -1):  # the longest name first
+            genre = _genre(words[start:start + size])
+            if genre is not None and genre in available:
+                found.add(genre)
+                start += size
+                break
+        else:
+            return None
+    return tuple(g for g in GENRES if g in found) or None
 
 
-def _picks(turn: Turn, count: int, genre: str | None, list_id: int | None = None,
+def _genre(words: Sequence[str]) -> str | None:
+    key = "".join(words).replace("-", "")
+    return (_GENRE_ALIASES.get(key) or _GENRE_BY_KEY.get(key) or _GENRE_ALIASES.get(key.removesuffix("s"))
+            or _GENRE_BY_KEY.get(key.removesuffix("s")))
+
+
+def _picks(turn: Turn, count: int, genres: tuple[str, ...], list_id: int | None = None,
            shown: Set[int] = frozenset()) -> Response:
-    """The next ``count`` picks: a new list, or more of the list ``list_id`` (which has ``shown`` these)."""
+    """The next ``count`` picks (in any of ``genres``, when given): a new list, or more of the list
+    ``list_id`` (which has ``shown`` these). A short page is the list's last, and says so."""
     rated = turn.servable_ratings()
     exclude = (access.dismissed_movie_ids(turn.session, turn.user_id)
                | access.watchlist_movie_ids(turn.session, turn.user_id) | shown)
     recommender = turn.recommender
     liked = groups.liked_movie_ids(turn)
-    picks = recommender.recommend(rated, k=count, genres=[genre] if genre else None, exclude=exclude,
-                                  liked=liked)
+    picks = recommender.recommend(rated, k=count, genres=genres or None, exclude=exclude, liked=liked)
+    where = f" in {esc(' or '.join(genres))}" if genres else ""
+    all_shown = f"That's all I have{where} for now. Rate more movies and ask again!"
     if not picks:
-        where = f" in {genre}" if genre else ""
-        return Response().say(f"That's all I have{where} for now. Rate more movies and ask again!")
+        return Response().say(all_shown)
     predicted = _predicted_stars(turn, rated, picks)
     list_id = access.record_impressions(turn.session, turn.user_id, [p.movie_id for p in picks],
                                         model_version=recommender.version, context="recommend",
                                         scores=[p.score for p in picks], predicted_ratings=predicted,
                                         list_id=list_id)
     assert list_id is not None  # picks were recorded
-    response = Response().say(_header(turn, rated, bool(liked), picks, genre, more=bool(shown)))
+    response = Response().say(_header(turn, rated, bool(liked), picks, where, more=bool(shown)))
     for number, (pick, value) in enumerate(zip(picks, predicted, strict=True), start=len(shown) + 1):
         response.replies.append(_card(number, pick, value))
-    if len(picks) == count:  # a short page was the last one
-        more = callbacks.encode(callbacks.More(list_id, count, genre))
+    if len(picks) == count:
+        more = callbacks.encode(callbacks.More(list_id, count, genres))
         response.say("Want more?", [[Button("More picks ▶", more)]])
+    else:
+        response.say(all_shown)
     return response
 
 
@@ -121,8 +149,7 @@ def _predicted_stars(turn: Turn, rated: dict[int, float], picks: list[Recommenda
 
 
 def _header(turn: Turn, rated: dict[int, float], liked_groups: bool, picks: list[Recommendation],
-            genre: str | None, *, more: bool) -> str:
-    where = f" in {esc(genre)}" if genre else ""
+            where: str, *, more: bool) -> str:
     if more:
         return f"More picks{where}:"
     if turn.recommender.is_fallback:
@@ -132,9 +159,9 @@ def _header(turn: Turn, rated: dict[int, float], liked_groups: bool, picks: list
         return (f"🎬 Picks{where} from the groups you liked. Tap “Seen it” on any you know, and they'll get "
                 "sharper with every rating.")
     if len(rated) < FEW_RATINGS or not all(p.personal for p in picks):
-        return (f"🍿 Picks{where} — still fairly generic: you've rated {len(rated)} movie"
-                f"{'' if len(rated) == 1 else 's'}. Rate a few more (e.g. <code>Fargo 5</code>) and "
-                "they'll get personal.")
+        return (f"🍿 Picks{where} — still fairly generic: you've rated {count_of(len(rated), 'movie')}. "
+                f"Rate a few {'more' if rated else 'movies'} (e.g. <code>Fargo 5</code>) and they'll get "
+                "personal.")
     return (f"🎬 Your personal picks{where}, based on your {len(rated)} ratings. Tap “Seen it” on any you "
             "know:")
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from bot.conversation import callbacks
 from bot.conversation.messages import Button
+from movierec.serving import MovieInfo
 
 MAX_MESSAGE_CHARS = 4096
 MAX_CALLBACK_ANSWER_CHARS = 200
@@ -31,15 +32,32 @@ def esc(text: object) -> str:
 
 def stars(value: float) -> str:
     """``★★★★☆ 4`` / ``★★★½☆ 3.5``: the picture plus the number, so half stars stay readable."""
+    return f"{_star_picture(value)} {format_stars(value)}"
+
+
+def movielens_average(info: MovieInfo) -> str:
+    """``MovieLens: ★★★★☆ 4.2 average from 452 ratings``: the picture to the nearest half star, the exact
+    mean beside it; every card showing a movie's average uses this line, so they all agree."""
+    if not info.rating_count:
+        return "MovieLens: no ratings yet"
+    return (f"MovieLens: {_star_picture(round(info.rating_mean * 2) / 2)} {info.rating_mean:.1f} average from "
+            f"{count_of(info.rating_count, 'rating')}")
+
+
+def _star_picture(value: float) -> str:
     full = int(value)
     half = value - full >= 0.5
-    picture = "★" * full + ("½" if half else "") + "☆" * (5 - full - (1 if half else 0))
-    return f"{picture} {format_stars(value)}"
+    return "★" * full + ("½" if half else "") + "☆" * (5 - full - (1 if half else 0))
 
 
 def format_stars(value: float) -> str:
     """``4`` for whole stars, ``3.5`` for half stars."""
     return f"{value:g}"
+
+
+def count_of(count: int, singular: str, plural: str | None = None) -> str:
+    """``1 rating`` / ``3 ratings``: a count with its noun in the right number (``plural`` if not just +s)."""
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
 
 
 def movie_line(title: str, genres: Sequence[str] = ()) -> str:

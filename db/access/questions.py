@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import PENDING_QUESTIONS_LENGTH, User
+from db.models import PENDING_QUESTIONS_LENGTH, User, utcnow
 
 
 def ask_question(session: Session, user_id: int, kind: str) -> None:
@@ -35,12 +37,21 @@ def question_round(session: Session, user_id: int) -> int:
     return session.scalar(select(User.question_round).where(User.id == user_id)) or 0
 
 
+def clock_round(now: datetime) -> int:
+    """The round a clock reading stands for: Unix time in milliseconds.
+
+    A new user starts at the clock's round and each new round is at least the clock's, so a user
+    forgotten by /forget and created again never gets back a round one of their old buttons carries
+    (unless the old account started rounds faster than one a millisecond, all the way to its deletion)."""
+    return int(now.timestamp() * 1000)
+
+
 def start_question_round(session: Session, user_id: int) -> int:
     """Begin the user's next round of questions, leaving earlier questions' buttons outdated; returns it."""
     user = session.get(User, user_id)
     if user is None:
         raise ValueError(f"unknown user {user_id}: call upsert_user before asking them anything")
-    user.question_round += 1
+    user.question_round = max(user.question_round + 1, clock_round(utcnow()))
     session.flush()
     return user.question_round
 

@@ -1,4 +1,5 @@
-"""What a user told us besides ratings: dismissed movies, the watchlist and liked onboarding groups."""
+"""What a user told us besides ratings: dismissed movies, movies not seen, the watchlist and liked onboarding
+groups."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from db.models import Dismissal, LikedGroup, WatchlistEntry
+from db.models import Dismissal, LikedGroup, NotSeen, WatchlistEntry
 from db.access._rows import _insert_or_find, _page
 
 
@@ -23,6 +24,20 @@ def dismiss_movie(session: Session, user_id: int, movie_id: int) -> None:
 def dismissed_movie_ids(session: Session, user_id: int) -> set[int]:
     """Movies the user asked never to see again."""
     return set(session.scalars(select(Dismissal.movie_id).where(Dismissal.user_id == user_id)))
+
+
+def mark_not_seen(session: Session, user_id: int, movie_id: int) -> None:
+    """Remember that the user hasn't seen the movie (an onboarding answer); marking twice is harmless."""
+    _insert_or_find(
+        session,
+        NotSeen(user_id=user_id, movie_id=movie_id),
+        lambda: session.get(NotSeen, (user_id, movie_id)),
+    )
+
+
+def not_seen_movie_ids(session: Session, user_id: int) -> set[int]:
+    """Movies the user said they haven't seen."""
+    return set(session.scalars(select(NotSeen.movie_id).where(NotSeen.user_id == user_id)))
 
 
 def add_to_watchlist(session: Session, user_id: int, movie_id: int) -> bool:

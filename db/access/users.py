@@ -15,12 +15,14 @@ from db.models import (
     Impression,
     LikedGroup,
     Message,
+    NotSeen,
     Rating,
     User,
     WatchlistEntry,
     utcnow,
 )
 from db.access._rows import _clean, _clean_optional, _count, _insert_or_find
+from db.access.questions import clock_round
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ def upsert_user(
         "language_code": _clean_optional(language_code, LANGUAGE_CODE_LENGTH),
     }
     now = utcnow()
-    new_user = User(id=user_id, created_at=now, last_seen_at=now, **profile)
+    new_user = User(id=user_id, created_at=now, last_seen_at=now, question_round=clock_round(now), **profile)
     user = _insert_or_find(session, new_user, lambda: session.get(User, user_id))
     if user is None:
         return new_user
@@ -72,8 +74,8 @@ def get_user(session: Session, user_id: int) -> User | None:
 def delete_user(session: Session, user_id: int) -> bool:
     """Forget the user: their profile and every row about them; False if there was no such user.
 
-    The foreign keys cascade to ratings, dismissals, watchlist, impressions and logged messages. Messages
-    logged without a user id in the user's private chat (whose chat id is the user id) go too.
+    The foreign keys cascade to ratings, dismissals, movies not seen, watchlist, impressions and logged
+    messages. Messages logged without a user id in the user's private chat (whose chat id is the user id) go too.
     """
     session.execute(delete(Message).where(_messages_about(user_id)))
     result = session.execute(delete(User).where(User.id == user_id))
@@ -89,6 +91,7 @@ def count_rows_for_user(session: Session, user_id: int) -> dict[str, int]:
         User: User.id == user_id,
         Rating: Rating.user_id == user_id,
         Dismissal: Dismissal.user_id == user_id,
+        NotSeen: NotSeen.user_id == user_id,
         WatchlistEntry: WatchlistEntry.user_id == user_id,
         LikedGroup: LikedGroup.user_id == user_id,
         Message: _messages_about(user_id),

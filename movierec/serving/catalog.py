@@ -62,6 +62,9 @@ class Catalog:
         self.global_mean = global_mean
         self.bayesian_mean = bayesian_average(counts, means, BAYES_PRIOR_WEIGHT, global_mean)
         self.genre_sets = [frozenset(g) for g in self.movies[schema.GENRE_NAMES]]
+        present = frozenset().union(*self.genre_sets)
+        self.genres = tuple(g for g in schema.GENRES if g in present)
+        """The genres some movie here has, in :data:`schema.GENRES` order (MovieLens 100k has no IMAX)."""
         self._infos: list[MovieInfo | None] = [None] * len(self.movie_ids)  # built on first use: a pandas
         # row lookup costs ~0.1 ms, and every reply shows several movies
 

@@ -151,6 +151,11 @@ class Recommender:
         """The movies frame (schema columns) of every movie that can be recommended."""
         return self._catalog.movies
 
+    @property
+    def genres(self) -> tuple[str, ...]:
+        """The genres some recommendable movie has (of :data:`movierec.data.schema.GENRES`)."""
+        return self._catalog.genres
+
     def canonical_movie_id(self, movie_id: int) -> int | None:
         return self._catalog.canonical_movie_id(movie_id)
 
