@@ -1,7 +1,8 @@
 """users.question_round: which round of questions a "which movie?" button belongs to
 
 /cancel starts a new round, so the buttons of the questions it cancelled can be refused while the
-buttons of questions asked later work. Types are spelled out (no imports from ``db.models``), as in
+buttons of questions asked later work. BIGINT: a user's rounds start at the clock in Unix milliseconds,
+so an account created again after /forget never reuses a round its old buttons carry. Types are spelled out (no imports from ``db.models``), as in
 0001; the column goes through batch mode, as in 0002, so SQLite gets the same schema as PostgreSQL.
 
 Revision ID: 0005
@@ -22,7 +23,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("users") as users:
-        users.add_column(sa.Column("question_round", sa.Integer(), server_default="0", nullable=False))
+        # SQLite's INTEGER is 64-bit already, and the models say so the same way
+        round_type = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+        users.add_column(sa.Column("question_round", round_type, server_default="0", nullable=False))
 
 
 def downgrade() -> None:
