@@ -172,6 +172,8 @@ class TitleMatcher:
         self._display = movies[schema.DISPLAY_TITLE].astype(str).tolist()
         self._popularity = movies[schema.RATING_COUNT].astype(int).tolist()
         years = pd.to_numeric(movies[schema.YEAR], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        self._years = [None if np.isnan(year) else int(year) for year in years]
+        self._catalog_years = frozenset(year for year in self._years if year is not None)
         self._index = TitleIndex(keys, key_movie, key_is_head, years)
         # Sorted full keys, so "is this the start of a title?" is a binary search.
         self._sorted_full_keys = sorted(self._index.full_key_ids)
@@ -184,8 +186,7 @@ class TitleMatcher:
         """Best movies for ``query``, best first; [] for empty or unusable queries."""
         if not isinstance(query, str) or limit <= 0:
             return []
-        text, year = _split_year(query[:MAX_QUERY_CHARS])
-        key = normalise_title(text)
+        key, year = self._key_and_year(query)
         if not key:
             return []
         key_ids, scores = self._index.search(key, year, limit, score_cutoff)
@@ -201,8 +202,7 @@ class TitleMatcher:
 
     def is_exact(self, query: str) -> bool:
         """Whether ``query`` (year aside) is a full title or alternate title of some movie."""
-        text, _ = _split_year(query[:MAX_QUERY_CHARS])
-        return normalise_title(text) in self._index.full_key_ids
+        return self._key_and_year(query)[0] in self._index.full_key_ids
 
     def is_title_start(self, query: str) -> bool:
         """Whether ``query`` is the first words of a longer title ("Sex, Lies" of "Sex, Lies, and Videotape")."""
@@ -255,6 +255,21 @@ class TitleMatcher:
         if not words or not last.isdigit():
             return []
         return [found for found in self.series(" ".join(words)) if not self.title_numbers(found.movie_id)]
+
+    def year(self, movie_id: int) -> int | None:
+        """The movie's year; None when unknown, or for a movie this matcher does not know."""
+        position = self._positions.get(movie_id)
+        return self._years[position] if position is not None else None
+
+    def _key_and_year(self, query: str) -> tuple[str, int | None]:
+        """The normal form of ``query`` and the year it names, if any. A trailing number that could be a
+        year stays part of the title when the whole text is a title ("Blues Brothers 2000"), or when no
+        catalogue movie is of that year: it is then a number of the title, which must not be dropped."""
+        text, year = _split_year(query[:MAX_QUERY_CHARS])
+        whole = normalise_title(query[:MAX_QUERY_CHARS])
+        if year is not None and (whole in self._index.full_key_ids or year not in self._catalog_years):
+            return whole, None
+        return normalise_title(text), year
 
     def _proposal(self, key: str, position: int) -> TitleMatch:
         return TitleMatch(self._movie_ids[position], self._display[position], self._best_score(key, position))

@@ -133,6 +133,12 @@ RATED = [
     ("Fargo 🌟🌟🌟", "Fargo (1996)", 3.0),
     ("M*A*S*H ***", "M*A*S*H (1970)", 3.0),
     ("Apollo 13 (4)", "Apollo 13 (1995)", 4.0),
+    # a number that could be a year but is part of the title: never the film without it
+    ("Blues Brothers 2000 4", "Blues Brothers 2000 (1998)", 4.0),
+    ("blues brothers 2000 3", "Blues Brothers 2000 (1998)", 3.0),
+    ("Blues Brothers 2000: 4", "Blues Brothers 2000 (1998)", 4.0),
+    ("The Blues Brothers 1980 4", "The Blues Brothers (1980)", 4.0),
+    ("Fargo 1996 5", "Fargo (1996)", 5.0),
 ]
 
 
@@ -154,6 +160,7 @@ def test_real_rated(real: MessageUnderstanding, text: str, display_title: str, s
     ("Seven", "Seven (Se7en) (1995)"),
     ("12 Angry Men", "12 Angry Men (1957)"),
     ("2001: A Space Odyssey", "2001: A Space Odyssey (1968)"),
+    ("Blues Brothers 2000", "Blues Brothers 2000 (1998)"),
 ])
 def test_real_title_only(real: MessageUnderstanding, text: str, display_title: str) -> None:
     result = only(real.understand(text))
@@ -230,6 +237,7 @@ def test_real_unreadable_rating_after_a_title_is_reported(real: MessageUnderstan
     ("alien 3", "Alien 3 (1992)"),
     ("Sex, Lies, and Videotape", "Sex, Lies, and Videotape (1989)"),
     ("Fargo 5", "Fargo (1996)"),  # not a title: then read as a rating message
+    ("Blues Brothers 2000", "Blues Brothers 2000 (1998)"),
 ])
 def test_real_title_of_a_command(real: MessageUnderstanding, text: str, display_title: str) -> None:
     result = real.understand_title(text)
