@@ -56,9 +56,14 @@ _SMALL_TALK = frozenset(
     "thanks thank you thx ty ok okay k yes yeah yep yup no nope nah sure more cool nice great good "
     "awesome perfect lol wow hi hello hey there bye goodbye please so much lot very".split()
 )
-# Where ratings typed one after another without a separator may be cut ("Fargo 5 | Heat 4"): after a
-# value, before a word.
-_RUN_ON_CUT = re.compile(r"(?<=\s)(?:\d+(?:[.,]\d+)?(?:/\d+)?|[⭐★]+)(?=\s+[^\W\d_])")
+# Where ratings typed one after another may be cut ("Fargo 5 | Heat 4", "heat=4/5 | casablanca=5/5"): after
+# a value, before a word; a joining "and", "&", "+" or full stop after the value ("Fargo 5 and Heat 4",
+# "Fargo 5. Heat 4.") is dropped, and makes the cut sure enough to keep a second part that is not found.
+_RUN_ON_CUT = re.compile(
+    r"(?<=[\s=:])(?P<value>(?:\d+(?:[.,]\d+)?(?:/\d+)?|[⭐★]+)(?:\s*stars?\b)?)"
+    r"(?P<joiner>\s*[.&+]|\s+and\b)?(?=\s+[^\W\d_])",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -223,18 +228,30 @@ class MessageUnderstanding:
 
     def _run_on(self, text: str) -> list[Understood] | None:
         """"Fargo 5 Heat 4": ratings typed one after another without a separator, read so only when every
-        part is a confident rating. The first cut whose left side is one decides (no backtracking)."""
+        part is a confident rating, or the parts are joined by "and" or a full stop ("Fargo 5 and Heta 4":
+        Fargo is rated, Heta not found). The first cut whose left side is one decides (no backtracking)."""
         for cut in _RUN_ON_CUT.finditer(text):
-            first = self._understand_piece(parse_piece(text[:cut.end()]))
+            first = self._understand_piece(parse_piece(text[:cut.end("value")]))
             if not isinstance(first, Rated):
                 continue
-            rest_text = text[cut.end():]
+            rest_text = text[cut.end():].lstrip()
             rest = self._understand_piece(parse_piece(rest_text))
             if isinstance(rest, Rated):
                 return [first, rest]
             more = self._run_on(rest_text) if isinstance(rest, NotFound) else None
-            return [first, *more] if more else None
+            if more:
+                return [first, *more]
+            return [first, rest] if cut.group("joiner") else None
         return None
+
+    def _holds_rating(self, query: str) -> bool:
+        """Whether a title not found still holds the rating of another movie ("Fargo 5 Heta", "heat=4/5
+        casablanca"): the stars typed last then belong to none of its suggestions."""
+        for cut in _RUN_ON_CUT.finditer(query):
+            left = parse_piece(query[:cut.end("value")])
+            if left.stars is not None and (cut.group("joiner") or left.explicit or self._is_exact(left)):
+                return True
+        return False
 
     def _resolve(self, query: str, stars: float | None, raw: str) -> Understood:
         return self._decide(self._matcher.match(query, limit=CHOICES), query, stars, raw)
@@ -242,7 +259,7 @@ class MessageUnderstanding:
     def _decide(self, found: list[TitleMatch], query: str, stars: float | None, raw: str) -> Understood:
         """Confident match, a close call, or nothing — from the matcher's ranked list."""
         if not found or found[0].score < CONFIDENT_SCORE:
-            return NotFound(query, self._suggestions(query, found), raw, stars)
+            return NotFound(query, self._suggestions(query, found), raw, None if self._holds_rating(query) else stars)
         best = found[0]
         if best.score >= EXACT_SCORE:
             rivals = [other for other in found[1:] if other.score >= EXACT_SCORE]

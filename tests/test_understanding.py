@@ -218,10 +218,38 @@ def test_real_ratings_typed_without_separators(real: MessageUnderstanding) -> No
     results = real.understand("Die Hard 2 3 Apollo 13 4 Alien 3 2")
     assert [(r.display_title, r.stars) for r in results if isinstance(r, Rated)] == [
         ("Die Hard 2 (1990)", 3.0), ("Apollo 13 (1995)", 4.0), ("Alien 3 (1992)", 2.0)]
-    # only when every part is a confident rating: otherwise the piece is reported as not found
-    assert isinstance(only(real.understand("Fargo 5 qwxzzy 4")), NotFound)
+    # only when every part is a confident rating: otherwise the piece is reported as not found, and its
+    # suggestions carry no stars, since the text still holds another movie's rating
+    result = only(real.understand("Fargo 5 qwxzzy 4"))
+    assert isinstance(result, NotFound) and result.stars is None
     results = real.understand("Fargo 5 Heat 4 " * 15)  # such ratings count towards the limit too
     assert len(results) == MAX_PIECES + 1 and results[-1] == TooMany(MAX_PIECES)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Fargo 5 and Heat 4", [("Fargo (1996)", 5.0, "Fargo 5"), ("Heat (1995)", 4.0, "Heat 4")]),
+    ("Fargo 5 & Heat 4", [("Fargo (1996)", 5.0, "Fargo 5"), ("Heat (1995)", 4.0, "Heat 4")]),
+    ("Fargo 5 + Heat 4", [("Fargo (1996)", 5.0, "Fargo 5"), ("Heat (1995)", 4.0, "Heat 4")]),
+    ("Fargo 5. Heat 4.", [("Fargo (1996)", 5.0, "Fargo 5"), ("Heat (1995)", 4.0, "Heat 4.")]),
+    ("heat=4/5 casablanca=5/5", [("Heat (1995)", 4.0, "heat=4/5"), ("Casablanca (1942)", 5.0, "casablanca=5/5")]),
+    ("Fargo 5 stars and Heat 4 stars", [("Fargo (1996)", 5.0, "Fargo 5 stars"), ("Heat (1995)", 4.0, "Heat 4 stars")]),
+    ("Fargo 5, Heat 4 and Casablanca 3", [("Fargo (1996)", 5.0, "Fargo 5"), ("Heat (1995)", 4.0, "Heat 4"),
+                                          ("Casablanca (1942)", 3.0, "Casablanca 3")]),
+    ("Sense and Sensibility 5", [("Sense and Sensibility (1995)", 5.0, "Sense and Sensibility 5")]),
+])
+def test_real_ratings_joined_by_and_or_a_full_stop(real: MessageUnderstanding, text: str,
+                                                   expected: list[tuple[str, float, str]]) -> None:
+    results = real.understand(text)
+    assert all(isinstance(r, Rated) for r in results), results
+    assert [(r.display_title, r.stars, r.raw) for r in results if isinstance(r, Rated)] == expected
+
+
+@pytest.mark.realdata
+def test_real_a_joined_title_not_found_keeps_the_rating_before_it(real: MessageUnderstanding) -> None:
+    rated, missing = real.understand("Fargo 5 and Heta 4")
+    assert isinstance(rated, Rated) and (rated.display_title, rated.stars) == ("Fargo (1996)", 5.0)
+    assert isinstance(missing, NotFound) and (missing.query, missing.stars) == ("Heta", 4.0)
 
 
 @pytest.mark.realdata
