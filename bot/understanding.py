@@ -10,7 +10,9 @@ How a piece with a plain trailing number ("Alien 3", "Fargo 5", "batman 3") is r
    "godfather 2"), it is that movie with no rating (``TitleOnly``): the number is part of the name.
    Several movies with that exact title give ``Ambiguous``.
 2. If the number n (2..5) could be a sequel number — the text before it starts the titles of at least
-   n movies ("batman 3": Batman, Batman Returns, Batman Forever…; "star trek 4") — it is ``Ambiguous``:
+   n movies ("batman 3": Batman, Batman Returns, Batman Forever…; "star trek 4"), and, when that text
+   is a full title itself, no title goes on with n and at least n of them could be that film or its
+   sequels (same genre, not older: "Ghost 4" is not) — it is ``Ambiguous``:
    the person may mean the n-th film or n stars. Picking a film whose title holds n ("Star Trek IV")
    means the sequel (no rating); picking any other means n stars for it.
 3. Otherwise the number is a rating ("Fargo 5", "Seven 4", "Alien 3 2" -> Alien 3 with two stars,
@@ -212,7 +214,7 @@ class MessageUnderstanding:
             return Ambiguous(exact, None, piece.raw)
         if piece.stars is not None and piece.stars.is_integer() and _FIRST_SEQUEL <= piece.stars <= _LAST_SEQUEL:
             series = self._matcher.series(piece.title)
-            if len(series) >= piece.stars:
+            if len(series) >= piece.stars and self._may_be_nth_film(piece.title, whole_text, series, piece.stars):
                 likely = [found for found in whole if found.score >= CONFIDENT_SCORE]
                 candidates = _unique(likely + series)[:CHOICES]
                 numbered = frozenset(found.movie_id for found in candidates
@@ -225,6 +227,16 @@ class MessageUnderstanding:
         if piece.error is not None:
             return InvalidRating(piece.title, piece.value_text or "", piece.error, piece.raw)
         return self._decide(split, piece.title, piece.stars, piece.raw)
+
+    def _may_be_nth_film(self, title: str, whole_text: str, series: list[TitleMatch], n: float) -> bool:
+        """Whether "<title> n" may mean the n-th film of ``series``. Not when ``title`` is itself a full
+        title, no title goes on with n, and fewer than n films could be it or its sequels: "Ghost 4"
+        rates Ghost (The Ghost and Mrs. Muir is older, Ghost in the Shell another genre), while "batman 3"
+        may be Batman Forever."""
+        originals = [found for found in self._matcher.match(title, limit=CHOICES) if found.score >= EXACT_SCORE]
+        if not originals or self._matcher.is_title_start(whole_text):
+            return True
+        return any(len(self._matcher.could_be_sequels(original.movie_id, series)) >= n for original in originals)
 
     def _run_on(self, text: str) -> list[Understood] | None:
         """"Fargo 5 Heat 4": ratings typed one after another without a separator, read so only when every

@@ -139,6 +139,12 @@ RATED = [
     ("Blues Brothers 2000: 4", "Blues Brothers 2000 (1998)", 4.0),
     ("The Blues Brothers 1980 4", "The Blues Brothers (1980)", 4.0),
     ("Fargo 1996 5", "Fargo (1996)", 5.0),
+    # a full title and a number no film of its series could be the sequel of: stars for that title
+    ("Ghost 4", "Ghost (1990)", 4.0),
+    ("Ghost 3", "Ghost (1990)", 3.0),
+    ("The Shadow 3", "The Shadow (1994)", 3.0),
+    ("Naked 3", "Naked (1993)", 3.0),
+    ("The War 3", "The War (1994)", 3.0),
 ]
 
 
@@ -173,6 +179,8 @@ def test_real_title_only(real: MessageUnderstanding, text: str, display_title: s
     ("star trek 4", {"Star Trek IV: The Voyage Home (1986)", "Star Trek: First Contact (1996)"}, 4.0,
      {"Star Trek IV: The Voyage Home (1986)"}),
     ("batman 3", {"Batman (1989)", "Batman Forever (1995)"}, 3.0, set()),
+    ("Batman 2", {"Batman (1989)", "Batman Returns (1992)"}, 2.0, set()),
+    ("Fear 4", {"Fear (1996)", "The Fear (1995)"}, 4.0, set()),  # two films of that very title
     ("die hard 3", {"Die Hard (1988)", "Die Hard: With a Vengeance (1995)"}, 3.0, set()),
     ("star trek", {"Star Trek IV: The Voyage Home (1986)", "Star Trek: The Wrath of Khan (1982)"}, None, set()),
 ])
