@@ -117,6 +117,9 @@ async def test_ratings_written_in_other_ways(running_bot: RunningBot) -> None:
                                              "Psycho 3 stars out of 5; Jaws [2]; Clerks 🌟🌟🌟🌟")
     assert stored_ratings(running_bot, ALICE) == {100: 4.0, 273: 5.0, 483: 3.0, 479: 3.5, 185: 3.0, 234: 2.0,
                                                   42: 4.0}
+    (reply,) = await say(running_bot, ALICE, ", ".join(["Heat 5"] * 30))  # pasted over and over: one line
+    assert reply.text.count("✓") == 1 and "✓ Heat (1995) — ★★★★★ 5 (was ★★★★★ 5)" not in reply.text
+    assert "(repeated, rated once)" in reply.text
     (reply,) = await say(running_bot, ALICE, "Fargo 5 Heat 4")  # two ratings without a separator
     assert "Fargo (1996) — ★★★★★ 5" in reply.text and "Heat (1995) — ★★★★☆ 4" in reply.text
     notice, card = await say(running_bot, ALICE, "Fargo A+", replies=2)  # no silently dropped rating

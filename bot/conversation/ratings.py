@@ -14,7 +14,7 @@ from bot.conversation.replies import EXAMPLES, button_label, esc, format_stars, 
 from bot.conversation.turn import Turn
 from bot.matching import TitleMatch
 from bot.parsing import RatingPiece, parse_lone_value
-from bot.understanding import Ambiguous, InvalidRating, NotFound, Rated, TitleOnly, TooMany
+from bot.understanding import Ambiguous, InvalidRating, NotFound, Rated, TitleOnly, TooMany, Understood
 from db import access
 
 ENOUGH_FOR_PICKS = 5
@@ -54,10 +54,11 @@ def rate_message(turn: Turn, text: str, *, source: str = "message") -> Response:
     extra: list[Reply] = []
     nothing_to_suggest = False
     cards: list[int] = []
-    for result in results:
+    for result, times in _merge_repeats(results):
         match result:
             case Rated(movie_id=movie_id, stars=value):
-                lines.append(save_rating(turn, movie_id, value, source))
+                repeated = " (repeated, rated once)" if times > 1 else ""
+                lines.append(save_rating(turn, movie_id, value, source) + repeated)
             case TitleOnly(movie_id=movie_id, unread=unread):
                 extra.append(movie_card(turn, movie_id))
                 cards.append(movie_id)
@@ -95,6 +96,19 @@ def rate_message(turn: Turn, text: str, *, source: str = "message") -> Response:
         response.say("\n".join(lines), suggestion_rows[:MAX_SUGGESTIONS])
     response.replies.extend(extra[:MAX_QUESTIONS])
     return response
+
+
+def _merge_repeats(results: list[Understood]) -> list[tuple[Understood, int]]:
+    """Each different result once, in order, with how many times it was sent ("Fargo 5" pasted twenty
+    times is one rating, not twenty identical lines)."""
+    merged: list[tuple[Understood, int]] = []
+    for result in results:
+        same = next((index for index, (seen, _) in enumerate(merged) if seen == result), None)
+        if same is None:
+            merged.append((result, 1))
+        else:
+            merged[same] = (result, merged[same][1] + 1)
+    return merged
 
 
 def rate_last_card(turn: Turn, lone_value: RatingPiece, source: str) -> Response:
