@@ -42,7 +42,8 @@ _HALF = "½"
 _MIXED_HALF = "1/2"  # "3 1/2": three and a half
 _LONE_ARTICLES = frozenset({"the", "a", "an"})
 
-_LEADING_VERB = re.compile(r"^\s*(?:i\s+)?(?:rate|rated|rating)\s+", re.IGNORECASE)
+# "give" only after "I": titles start with it ("Give 'em Hell, Malone").
+_LEADING_VERB = re.compile(r"^\s*(?:(?:i\s+)?(?:rate|rated|rating)|i\s+(?:give|gave))\s+", re.IGNORECASE)
 # Sentence punctuation after the value ("Fargo 5!") says nothing about the rating.
 _TRAILING_NOISE = re.compile(r"[\s.!?\ufe0f]+$")
 _STAR_RUN = re.compile(r"^(?P<title>.*?)(?P<sep>\s*[:=–—]\s*|\s+-\s+|\s*)(?P<stars>[⭐★🌟☆✩½\ufe0f\s]*[⭐★🌟½])$")

@@ -56,8 +56,12 @@ _FIRST_SEQUEL, _LAST_SEQUEL = 2, 5
 # ("thanks": To Wong Foo, Thanks for Everything!; "yes": The House of Yes) — unless it is a full title.
 _SMALL_TALK = frozenset(
     "thanks thank you thx ty ok okay k yes yeah yep yup no nope nah sure more cool nice great good "
-    "awesome perfect lol wow hi hello hey there bye goodbye please so much lot very".split()
+    "awesome perfect lol wow hi hello hey there bye goodbye please so much lot very morning afternoon evening "
+    "night day".split()
 )
+# Greetings are chat even where they are a title ("Good Morning", 1971): people greet far more often than
+# they look that film up, and with stars ("Good Morning 4") the message is no longer small talk.
+_GREETINGS = ("good morning", "good afternoon", "good evening", "good night", "good day")
 # Where ratings typed one after another may be cut ("Fargo 5 | Heat 4", "heat=4/5 | casablanca=5/5"): after
 # a value, before a word; a joining "and", "&", "+" or full stop after the value ("Fargo 5 and Heat 4",
 # "Fargo 5. Heat 4.") is dropped, and makes the cut sure enough to keep a second part that is not found.
@@ -179,7 +183,9 @@ class MessageUnderstanding:
     def is_small_talk(self, text: str) -> bool:
         """Whether ``text`` is chat such as "thanks", "ok cool" or "hi there", not a title."""
         words = normalise_title(text).split()
-        return bool(words) and all(word in _SMALL_TALK for word in words) and not self._matcher.is_exact(text)
+        if not words or not all(word in _SMALL_TALK for word in words):
+            return False
+        return not self._matcher.is_exact(text) or any(greeting in " ".join(words) for greeting in _GREETINGS)
 
     def _joins(self, left: str, right: str) -> bool:
         """A comma belongs to a title before a lone article, or when the joined text is a title (or the

@@ -285,7 +285,8 @@ def test_real_title_of_a_command(real: MessageUnderstanding, text: str, display_
 @pytest.mark.parametrize(("text", "expected"), [
     ("thanks", True), ("Thanks!", True), ("more", True), ("yes", True), ("cool", True), ("ok", True),
     ("ok thanks", True), ("hi there", True), ("hello", True), ("no", True),
-    ("Good Morning", False), ("Fargo", False), ("thanks for everything", False), ("", False),
+    ("Good Morning", True), ("good evening!", True),  # greetings, even where a title (Good Morning, 1971)
+    ("Good Morning 4", False), ("Fargo", False), ("thanks for everything", False), ("", False),
 ])
 def test_real_small_talk(real: MessageUnderstanding, text: str, expected: bool) -> None:
     assert real.is_small_talk(text) is expected

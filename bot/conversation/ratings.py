@@ -8,7 +8,7 @@ the movie and the stars.
 
 from __future__ import annotations
 
-from bot.conversation import callbacks, questions
+from bot.conversation import callbacks, chat, questions
 from bot.conversation.messages import Button, Reply, Response
 from bot.conversation.replies import EXAMPLES, button_label, esc, format_stars, movie_line, star_buttons, stars
 from bot.conversation.turn import Turn
@@ -45,6 +45,13 @@ def rate_message(turn: Turn, text: str, *, source: str = "message") -> Response:
     if turn.understanding.is_small_talk(text):
         return Response().say(SMALL_TALK)
     results = turn.understanding.understand(text)
+    if all(isinstance(r, NotFound) for r in results):  # no movie as it stands: maybe everyday phrasing
+        picks = chat.picks_reply(text)
+        if picks is not None:
+            return picks
+        rephrased = chat.as_rating(text)
+        if rephrased is not None:
+            text, results = rephrased, turn.understanding.understand(rephrased)
     understood = [r for r in results if not isinstance(r, NotFound)]
     if not understood and not turn.understanding.is_rating_like(text):
         return Response().say(NOT_UNDERSTOOD)
