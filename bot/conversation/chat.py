@@ -9,6 +9,7 @@ form the rating reader understands, so its rules (and its confirmations) apply u
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from bot.conversation.messages import Response
 from bot.conversation.recommend import parse_genre
@@ -59,7 +60,7 @@ def as_rating(text: str) -> str | None:
 def _genre_in(text: str) -> str | None:
     """The first genre a word (or two: "film noir") of ``text`` names, "movies" and "films" aside."""
     words = [word for word in re.findall(r"[\w-]+", text.lower()) if word not in {"movies", "movie", "films", "film"}]
-    for first, second in zip(words, [*words[1:], ""], strict=True):
+    for first, second in pairwise([*words, ""]):
         genre = parse_genre(f"{first} {second}".strip()) or parse_genre(first)
         if genre is not None:
             return genre
