@@ -28,7 +28,8 @@ below that, so they are asked about, never rated. Close runners-up give ``Ambigu
 confident gives ``NotFound`` with suggestions, which carry the stars when stars were given: the films
 whose whole title starts the query ("Star Wars" for "Star Wars: Episode IV - A New Hope"), for "star
 trek 2" the series' films without a number (the second may be "The Wrath of Khan"), then the nearest
-titles. A piece found nowhere is tried as ratings typed without a separator ("Fargo 5 Heat 4").
+titles. A piece found nowhere is tried as ratings typed without a separator ("Fargo 5 Heat 4") or joined
+by "and", "&", "+" or a full stop ("Fargo 5 and Heat 4").
 
 A comma stays inside a piece before a lone article, or when the text around it reads as one title (or
 the start of one) but not as two ("Usual Suspects, The 5", "Good, the Bad and the Ugly, The", "Sex,
