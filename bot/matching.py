@@ -146,7 +146,8 @@ def title_keys(raw_title: str, name: str) -> tuple[set[str], set[str]]:
 class TitleMatcher:
     """Finds catalogue movies for a typed title; built once from the movies frame, then read-only.
 
-    Needs only the columns movie_id, title, display_title, name, year and rating_count. Every movie
+    Needs only the columns movie_id, title, display_title, name, year and rating_count (genres, if
+    present, tell sequels from namesakes). Every movie
     answers to the keys of ``title_keys``, scored as ``TitleIndex`` describes; a movie scores as its
     best key. Exact ties (remakes, same-name films) are listed most-rated first, since that is the one
     most people mean.
@@ -172,6 +173,11 @@ class TitleMatcher:
         self._display = movies[schema.DISPLAY_TITLE].astype(str).tolist()
         self._popularity = movies[schema.RATING_COUNT].astype(int).tolist()
         years = pd.to_numeric(movies[schema.YEAR], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        self._years = [None if np.isnan(year) else int(year) for year in years]
+        self._catalog_years = frozenset(year for year in self._years if year is not None)
+        # Genres are optional: a catalogue without them cannot tell a sequel from a namesake.
+        genre_lists = movies[schema.GENRE_NAMES] if schema.GENRE_NAMES in movies else [()] * len(movies)
+        self._genres = [frozenset(genres) for genres in genre_lists]
         self._index = TitleIndex(keys, key_movie, key_is_head, years)
         # Sorted full keys, so "is this the start of a title?" is a binary search.
         self._sorted_full_keys = sorted(self._index.full_key_ids)
@@ -184,8 +190,7 @@ class TitleMatcher:
         """Best movies for ``query``, best first; [] for empty or unusable queries."""
         if not isinstance(query, str) or limit <= 0:
             return []
-        text, year = _split_year(query[:MAX_QUERY_CHARS])
-        key = normalise_title(text)
+        key, year = self._key_and_year(query)
         if not key:
             return []
         key_ids, scores = self._index.search(key, year, limit, score_cutoff)
@@ -201,8 +206,7 @@ class TitleMatcher:
 
     def is_exact(self, query: str) -> bool:
         """Whether ``query`` (year aside) is a full title or alternate title of some movie."""
-        text, _ = _split_year(query[:MAX_QUERY_CHARS])
-        return normalise_title(text) in self._index.full_key_ids
+        return self._key_and_year(query)[0] in self._index.full_key_ids
 
     def is_title_start(self, query: str) -> bool:
         """Whether ``query`` is the first words of a longer title ("Sex, Lies" of "Sex, Lies, and Videotape")."""
@@ -255,6 +259,34 @@ class TitleMatcher:
         if not words or not last.isdigit():
             return []
         return [found for found in self.series(" ".join(words)) if not self.title_numbers(found.movie_id)]
+
+    def could_be_sequels(self, movie_id: int, films: list[TitleMatch]) -> list[TitleMatch]:
+        """Those of ``films`` that could be ``movie_id`` or its sequels: from its year on and sharing a
+        genre with it (Batman Returns of Batman, not The Ghost and Mrs. Muir of Ghost). Without a year
+        or genres to tell, every film could be."""
+        position = self._positions.get(movie_id)
+        if position is None or self._years[position] is None:
+            return films
+        year, genres = self._years[position], self._genres[position]
+
+        def could_be(film: TitleMatch) -> bool:
+            other = self._positions.get(film.movie_id)
+            if other is None:
+                return True
+            later = self._years[other] is None or self._years[other] >= year
+            return later and (not genres or not self._genres[other] or bool(genres & self._genres[other]))
+
+        return [film for film in films if could_be(film)]
+
+    def _key_and_year(self, query: str) -> tuple[str, int | None]:
+        """The normal form of ``query`` and the year it names, if any. A trailing number that could be a
+        year stays part of the title when the whole text is a title ("Blues Brothers 2000"), or when no
+        catalogue movie is of that year: it is then a number of the title, which must not be dropped."""
+        text, year = _split_year(query[:MAX_QUERY_CHARS])
+        whole = normalise_title(query[:MAX_QUERY_CHARS])
+        if year is not None and (whole in self._index.full_key_ids or year not in self._catalog_years):
+            return whole, None
+        return normalise_title(text), year
 
     def _proposal(self, key: str, position: int) -> TitleMatch:
         return TitleMatch(self._movie_ids[position], self._display[position], self._best_score(key, position))

@@ -42,7 +42,8 @@ _HALF = "½"
 _MIXED_HALF = "1/2"  # "3 1/2": three and a half
 _LONE_ARTICLES = frozenset({"the", "a", "an"})
 
-_LEADING_VERB = re.compile(r"^\s*(?:i\s+)?(?:rate|rated|rating)\s+", re.IGNORECASE)
+# "give" only after "I": titles start with it ("Give 'em Hell, Malone").
+_LEADING_VERB = re.compile(r"^\s*(?:(?:i\s+)?(?:rate|rated|rating)|i\s+(?:give|gave))\s+", re.IGNORECASE)
 # Sentence punctuation after the value ("Fargo 5!") says nothing about the rating.
 _TRAILING_NOISE = re.compile(r"[\s.!?\ufe0f]+$")
 _STAR_RUN = re.compile(r"^(?P<title>.*?)(?P<sep>\s*[:=–—]\s*|\s+-\s+|\s*)(?P<stars>[⭐★🌟☆✩½\ufe0f\s]*[⭐★🌟½])$")
@@ -133,8 +134,9 @@ def _plain(text: str) -> str:
     return f"{bracketed.group('title')}: {bracketed.group('value')}" if bracketed else text
 
 
-def parse_piece(raw: str) -> RatingPiece:
-    """Read one piece: the title part and, when there is one, its rating."""
+def parse_piece(raw: str, *, lone_number_is_title: bool = True) -> RatingPiece:
+    """Read one piece: the title part and, when there is one, its rating. A plain number alone ("Seven",
+    "1941") is read as a title, unless ``lone_number_is_title`` is False."""
     text = _plain(raw)
     if len(text) > MAX_PIECE_CHARS:
         # No title is this long; reading it as a title (which will not be found) keeps it visible
@@ -172,11 +174,18 @@ def parse_piece(raw: str) -> RatingPiece:
         found.group("sep").strip() or scale or found.group("unit") or found.group("scale_unit")
         or re.search(r"[.,½]", number)
     )
-    if not explicit and not title:
+    if not explicit and not title and lone_number_is_title:
         # A lone plain number or number word ("Seven", "1941") is a title, not a rating of nothing.
         return RatingPiece(raw, text)
-    alternative = None if explicit else text
+    alternative = None if explicit or not title else text
     return RatingPiece(raw, title, stars, value_text, error, explicit, alternative)
+
+
+def parse_lone_value(raw: str) -> RatingPiece | None:
+    """A message that is only a rating ("4.5", "4", "4 1/2", "four stars", "★★★★"): the piece with
+    its value and no title; None when there is a title, or no value."""
+    piece = parse_piece(raw, lone_number_is_title=False)
+    return piece if piece.value_text is not None and not piece.title else None
 
 
 def article_continues(left: str, right: str) -> bool:

@@ -10,7 +10,9 @@ How a piece with a plain trailing number ("Alien 3", "Fargo 5", "batman 3") is r
    "godfather 2"), it is that movie with no rating (``TitleOnly``): the number is part of the name.
    Several movies with that exact title give ``Ambiguous``.
 2. If the number n (2..5) could be a sequel number — the text before it starts the titles of at least
-   n movies ("batman 3": Batman, Batman Returns, Batman Forever…; "star trek 4") — it is ``Ambiguous``:
+   n movies ("batman 3": Batman, Batman Returns, Batman Forever…; "star trek 4"), and, when that text
+   is a full title itself, no title goes on with n and at least n of them could be that film or its
+   sequels (same genre, not older: "Ghost 4" is not) — it is ``Ambiguous``:
    the person may mean the n-th film or n stars. Picking a film whose title holds n ("Star Trek IV")
    means the sequel (no rating); picking any other means n stars for it.
 3. Otherwise the number is a rating ("Fargo 5", "Seven 4", "Alien 3 2" -> Alien 3 with two stars,
@@ -26,7 +28,8 @@ below that, so they are asked about, never rated. Close runners-up give ``Ambigu
 confident gives ``NotFound`` with suggestions, which carry the stars when stars were given: the films
 whose whole title starts the query ("Star Wars" for "Star Wars: Episode IV - A New Hope"), for "star
 trek 2" the series' films without a number (the second may be "The Wrath of Khan"), then the nearest
-titles. A piece found nowhere is tried as ratings typed without a separator ("Fargo 5 Heat 4").
+titles. A piece found nowhere is tried as ratings typed without a separator ("Fargo 5 Heat 4") or joined
+by "and", "&", "+" or a full stop ("Fargo 5 and Heat 4").
 
 A comma stays inside a piece before a lone article, or when the text around it reads as one title (or
 the start of one) but not as two ("Usual Suspects, The 5", "Good, the Bad and the Ugly, The", "Sex,
@@ -54,11 +57,20 @@ _FIRST_SEQUEL, _LAST_SEQUEL = 2, 5
 # ("thanks": To Wong Foo, Thanks for Everything!; "yes": The House of Yes) — unless it is a full title.
 _SMALL_TALK = frozenset(
     "thanks thank you thx ty ok okay k yes yeah yep yup no nope nah sure more cool nice great good "
-    "awesome perfect lol wow hi hello hey there bye goodbye please so much lot very".split()
+    "awesome perfect lol wow hi hello hey there bye goodbye please so much lot very morning afternoon evening "
+    "night day".split()
 )
-# Where ratings typed one after another without a separator may be cut ("Fargo 5 | Heat 4"): after a
-# value, before a word.
-_RUN_ON_CUT = re.compile(r"(?<=\s)(?:\d+(?:[.,]\d+)?(?:/\d+)?|[⭐★]+)(?=\s+[^\W\d_])")
+# Greetings are chat even where they are a title ("Good Morning", 1971): people greet far more often than
+# they look that film up, and with stars ("Good Morning 4") the message is no longer small talk.
+_GREETINGS = ("good morning", "good afternoon", "good evening", "good night", "good day")
+# Where ratings typed one after another may be cut ("Fargo 5 | Heat 4", "heat=4/5 | casablanca=5/5"): after
+# a value, before a word; a joining "and", "&", "+" or full stop after the value ("Fargo 5 and Heat 4",
+# "Fargo 5. Heat 4.") is dropped, and makes the cut sure enough to keep a second part that is not found.
+_RUN_ON_CUT = re.compile(
+    r"(?<=[\s=:])(?P<value>(?:\d+(?:[.,]\d+)?(?:/\d+)?|[⭐★]+)(?:\s*stars?\b)?)"
+    r"(?P<joiner>\s*[.&+]|\s+and\b)?(?=\s+[^\W\d_])",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -172,7 +184,9 @@ class MessageUnderstanding:
     def is_small_talk(self, text: str) -> bool:
         """Whether ``text`` is chat such as "thanks", "ok cool" or "hi there", not a title."""
         words = normalise_title(text).split()
-        return bool(words) and all(word in _SMALL_TALK for word in words) and not self._matcher.is_exact(text)
+        if not words or not all(word in _SMALL_TALK for word in words):
+            return False
+        return not self._matcher.is_exact(text) or any(greeting in " ".join(words) for greeting in _GREETINGS)
 
     def _joins(self, left: str, right: str) -> bool:
         """A comma belongs to a title before a lone article, or when the joined text is a title (or the
@@ -207,7 +221,7 @@ class MessageUnderstanding:
             return Ambiguous(exact, None, piece.raw)
         if piece.stars is not None and piece.stars.is_integer() and _FIRST_SEQUEL <= piece.stars <= _LAST_SEQUEL:
             series = self._matcher.series(piece.title)
-            if len(series) >= piece.stars:
+            if len(series) >= piece.stars and self._may_be_nth_film(piece.title, whole_text, series, piece.stars):
                 likely = [found for found in whole if found.score >= CONFIDENT_SCORE]
                 candidates = _unique(likely + series)[:CHOICES]
                 numbered = frozenset(found.movie_id for found in candidates
@@ -221,20 +235,42 @@ class MessageUnderstanding:
             return InvalidRating(piece.title, piece.value_text or "", piece.error, piece.raw)
         return self._decide(split, piece.title, piece.stars, piece.raw)
 
+    def _may_be_nth_film(self, title: str, whole_text: str, series: list[TitleMatch], n: float) -> bool:
+        """Whether "<title> n" may mean the n-th film of ``series``. Not when ``title`` is itself a full
+        title, no title goes on with n, and fewer than n films could be it or its sequels: "Ghost 4"
+        rates Ghost (The Ghost and Mrs. Muir is older, Ghost in the Shell another genre), while "batman 3"
+        may be Batman Forever."""
+        originals = [found for found in self._matcher.match(title, limit=CHOICES) if found.score >= EXACT_SCORE]
+        if not originals or self._matcher.is_title_start(whole_text):
+            return True
+        return any(len(self._matcher.could_be_sequels(original.movie_id, series)) >= n for original in originals)
+
     def _run_on(self, text: str) -> list[Understood] | None:
         """"Fargo 5 Heat 4": ratings typed one after another without a separator, read so only when every
-        part is a confident rating. The first cut whose left side is one decides (no backtracking)."""
+        part is a confident rating, or the parts are joined by "and" or a full stop ("Fargo 5 and Heta 4":
+        Fargo is rated, Heta not found). The first cut whose left side is one decides (no backtracking)."""
         for cut in _RUN_ON_CUT.finditer(text):
-            first = self._understand_piece(parse_piece(text[:cut.end()]))
+            first = self._understand_piece(parse_piece(text[:cut.end("value")]))
             if not isinstance(first, Rated):
                 continue
-            rest_text = text[cut.end():]
+            rest_text = text[cut.end():].lstrip()
             rest = self._understand_piece(parse_piece(rest_text))
             if isinstance(rest, Rated):
                 return [first, rest]
             more = self._run_on(rest_text) if isinstance(rest, NotFound) else None
-            return [first, *more] if more else None
+            if more:
+                return [first, *more]
+            return [first, rest] if cut.group("joiner") else None
         return None
+
+    def _holds_rating(self, query: str) -> bool:
+        """Whether a title not found still holds the rating of another movie ("Fargo 5 Heta", "heat=4/5
+        casablanca"): the stars typed last then belong to none of its suggestions."""
+        for cut in _RUN_ON_CUT.finditer(query):
+            left = parse_piece(query[:cut.end("value")])
+            if left.stars is not None and (cut.group("joiner") or left.explicit or self._is_exact(left)):
+                return True
+        return False
 
     def _resolve(self, query: str, stars: float | None, raw: str) -> Understood:
         return self._decide(self._matcher.match(query, limit=CHOICES), query, stars, raw)
@@ -242,7 +278,7 @@ class MessageUnderstanding:
     def _decide(self, found: list[TitleMatch], query: str, stars: float | None, raw: str) -> Understood:
         """Confident match, a close call, or nothing — from the matcher's ranked list."""
         if not found or found[0].score < CONFIDENT_SCORE:
-            return NotFound(query, self._suggestions(query, found), raw, stars)
+            return NotFound(query, self._suggestions(query, found), raw, None if self._holds_rating(query) else stars)
         best = found[0]
         if best.score >= EXACT_SCORE:
             rivals = [other for other in found[1:] if other.score >= EXACT_SCORE]

@@ -117,6 +117,9 @@ async def test_ratings_written_in_other_ways(running_bot: RunningBot) -> None:
                                              "Psycho 3 stars out of 5; Jaws [2]; Clerks 🌟🌟🌟🌟")
     assert stored_ratings(running_bot, ALICE) == {100: 4.0, 273: 5.0, 483: 3.0, 479: 3.5, 185: 3.0, 234: 2.0,
                                                   42: 4.0}
+    (reply,) = await say(running_bot, ALICE, ", ".join(["Heat 5"] * 30))  # pasted over and over: one line
+    assert reply.text.count("✓") == 1 and "✓ Heat (1995) — ★★★★★ 5 (was ★★★★★ 5)" not in reply.text
+    assert "(repeated, rated once)" in reply.text
     (reply,) = await say(running_bot, ALICE, "Fargo 5 Heat 4")  # two ratings without a separator
     assert "Fargo (1996) — ★★★★★ 5" in reply.text and "Heat (1995) — ★★★★☆ 4" in reply.text
     notice, card = await say(running_bot, ALICE, "Fargo A+", replies=2)  # no silently dropped rating
@@ -175,6 +178,47 @@ async def test_a_title_with_another_number_is_asked_about_never_rated(running_bo
     assert stored_ratings(running_bot, ALICE) == {228: 5.0, 50: 5.0}
     (reply,) = await say(running_bot, ALICE, "qwxzzy 3")
     assert "I couldn't find “qwxzzy”" in reply.text and "/search star wars" in reply.text
+    assert_every_acknowledged_rating_is_stored(running_bot, ALICE)
+
+
+async def test_a_bare_rating_answers_the_last_card(running_bot: RunningBot) -> None:
+    (reply,) = await say(running_bot, ALICE, "4.5")  # no card yet: which movie?
+    assert "Which movie" in reply.text and "Heat 4.5" in reply.text
+    (card,) = await say(running_bot, ALICE, "Heat")
+    assert "How many stars would you give it?" in card.text
+    (reply,) = await say(running_bot, ALICE, "4 1/2")  # half stars have no button on the card
+    assert "✓ Heat (1995) — ★★★★½ 4.5" in reply.text and stored_ratings(running_bot, ALICE) == {273: 4.5}
+    (reply,) = await say(running_bot, ALICE, "3.5")  # the card was answered: asked again, nothing changed
+    assert "Which movie" in reply.text and stored_ratings(running_bot, ALICE) == {273: 4.5}
+    await say(running_bot, ALICE, "Fargo")
+    await say(running_bot, ALICE, "Casablanca 4")  # another message moves on from Fargo's card
+    (reply,) = await say(running_bot, ALICE, "3.5")
+    assert "Which movie" in reply.text and 100 not in stored_ratings(running_bot, ALICE)
+    await say(running_bot, ALICE, "Heat, Fargo", replies=2)  # two cards: a bare value could be for either
+    (reply,) = await say(running_bot, ALICE, "3.5")
+    assert "Which movie" in reply.text and stored_ratings(running_bot, ALICE) == {273: 4.5, 483: 4.0}
+    await say(running_bot, ALICE, "Fargo")
+    (reply,) = await say(running_bot, ALICE, "6")
+    assert "Fargo (1996)" in reply.text and "outside the scale" in reply.text and 100 not in stored_ratings(
+        running_bot, ALICE)
+    (reply,) = await say(running_bot, ALICE, "five stars")
+    assert "✓ Fargo (1996) — ★★★★★ 5" in reply.text
+    (card,) = await say(running_bot, ALICE, "Seven")  # a title that is a number word stays a title
+    assert card.text.startswith("Seven (Se7en) (1995)")
+    assert_every_acknowledged_rating_is_stored(running_bot, ALICE)
+
+
+async def test_titles_holding_years_and_ratings_joined_by_and(running_bot: RunningBot) -> None:
+    (reply,) = await say(running_bot, ALICE, "Blues Brothers 2000 4")
+    assert "✓ Blues Brothers 2000 (1998) — ★★★★☆ 4" in reply.text
+    (reply,) = await say(running_bot, ALICE, "Fargo 5 and Heat 4")
+    assert "Fargo (1996) — ★★★★★ 5" in reply.text and "Heat (1995) — ★★★★☆ 4" in reply.text
+    (reply,) = await say(running_bot, ALICE, "Ghost 4")
+    assert "✓ Ghost (1990) — ★★★★☆ 4" in reply.text
+    assert stored_ratings(running_bot, ALICE) == {362: 4.0, 100: 5.0, 273: 4.0, 402: 4.0}
+    (question,) = await say(running_bot, ALICE, "Fargo 5 Hxqz 4")  # the stars belong to no suggestion
+    assert question.buttons and "Fargo (1996)" in question.buttons[0][0]["text"]
+    assert not any("★" in button["text"] for row in question.buttons for button in row)
     assert_every_acknowledged_rating_is_stored(running_bot, ALICE)
 
 

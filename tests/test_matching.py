@@ -152,6 +152,13 @@ def test_wrong_year_lowers_but_does_not_hide(tiny: TitleMatcher) -> None:
     assert found and found[0].movie_id == 4 and found[0].score < EXACT_SCORE
 
 
+def test_a_year_no_movie_has_stays_a_number_of_the_title(tiny: TitleMatcher) -> None:
+    # no film of 2000 here, so "2000" is a title number Fargo lacks: only a hint, never a confident match
+    found = tiny.match("fargo 2000")
+    assert found and found[0].movie_id == 7 and found[0].score < CONFIDENT_SCORE
+    assert not tiny.is_exact("fargo 2000") and tiny.is_exact("fargo 1996")
+
+
 @pytest.mark.parametrize("query", ["", "   ", "?!?", "the", "of the", "zzzzqqqq", "x" * 10_000])
 def test_garbage_gives_nothing(tiny: TitleMatcher, query: str) -> None:
     assert tiny.match(query) == []
@@ -254,6 +261,7 @@ def real() -> TitleMatcher:
         ("forest gump", "Forrest Gump (1994)"),
         ("fargo 1996", "Fargo (1996)"),
         ("fargo (1996)", "Fargo (1996)"),
+        ("blues brothers 2000", "Blues Brothers 2000 (1998)"),  # a title, not The Blues Brothers of 2000
         ("seven", "Seven (Se7en) (1995)"),
         ("se7en", "Seven (Se7en) (1995)"),
         ("face off", "Face/Off (1997)"),

@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.parsing import MAX_PIECE_CHARS, MAX_PIECES, RatingPiece, check_stars, parse_message, parse_piece
+from bot.parsing import (MAX_PIECE_CHARS, MAX_PIECES, RatingPiece, check_stars, parse_lone_value, parse_message,
+                         parse_piece)
 
 
 @pytest.mark.parametrize(
@@ -184,3 +185,19 @@ _NUMBERS = st.one_of(st.integers(-100, 100).map(str), st.floats(allow_nan=True).
 def test_never_raises_on_titles_with_numbers_and_punctuation(text: str) -> None:
     for piece in parse_message(text):
         _well_formed(piece)
+
+
+@pytest.mark.parametrize(("text", "stars"), [
+    ("4.5", 4.5), ("4", 4.0), ("4 1/2", 4.5), ("five", 5.0), ("four stars", 4.0), ("★★★★", 4.0), ("4/5", 4.0),
+    ("3.5!", 3.5), ("½", 0.5),
+])
+def test_a_lone_value_is_a_rating_of_no_title(text: str, stars: float) -> None:
+    piece = parse_lone_value(text)
+    assert piece is not None and (piece.title, piece.stars, piece.error) == ("", stars, None)
+
+
+def test_a_lone_value_out_of_scale_says_why_and_a_title_is_no_lone_value() -> None:
+    piece = parse_lone_value("6")
+    assert piece is not None and piece.stars is None and "outside the scale" in (piece.error or "")
+    assert parse_lone_value("Fargo 4") is None and parse_lone_value("heat") is None and parse_lone_value("") is None
+    assert parse_piece("Seven") == RatingPiece("Seven", "Seven")  # in a rating message a lone number is a title

@@ -133,6 +133,18 @@ RATED = [
     ("Fargo 🌟🌟🌟", "Fargo (1996)", 3.0),
     ("M*A*S*H ***", "M*A*S*H (1970)", 3.0),
     ("Apollo 13 (4)", "Apollo 13 (1995)", 4.0),
+    # a number that could be a year but is part of the title: never the film without it
+    ("Blues Brothers 2000 4", "Blues Brothers 2000 (1998)", 4.0),
+    ("blues brothers 2000 3", "Blues Brothers 2000 (1998)", 3.0),
+    ("Blues Brothers 2000: 4", "Blues Brothers 2000 (1998)", 4.0),
+    ("The Blues Brothers 1980 4", "The Blues Brothers (1980)", 4.0),
+    ("Fargo 1996 5", "Fargo (1996)", 5.0),
+    # a full title and a number no film of its series could be the sequel of: stars for that title
+    ("Ghost 4", "Ghost (1990)", 4.0),
+    ("Ghost 3", "Ghost (1990)", 3.0),
+    ("The Shadow 3", "The Shadow (1994)", 3.0),
+    ("Naked 3", "Naked (1993)", 3.0),
+    ("The War 3", "The War (1994)", 3.0),
 ]
 
 
@@ -154,6 +166,7 @@ def test_real_rated(real: MessageUnderstanding, text: str, display_title: str, s
     ("Seven", "Seven (Se7en) (1995)"),
     ("12 Angry Men", "12 Angry Men (1957)"),
     ("2001: A Space Odyssey", "2001: A Space Odyssey (1968)"),
+    ("Blues Brothers 2000", "Blues Brothers 2000 (1998)"),
 ])
 def test_real_title_only(real: MessageUnderstanding, text: str, display_title: str) -> None:
     result = only(real.understand(text))
@@ -166,6 +179,8 @@ def test_real_title_only(real: MessageUnderstanding, text: str, display_title: s
     ("star trek 4", {"Star Trek IV: The Voyage Home (1986)", "Star Trek: First Contact (1996)"}, 4.0,
      {"Star Trek IV: The Voyage Home (1986)"}),
     ("batman 3", {"Batman (1989)", "Batman Forever (1995)"}, 3.0, set()),
+    ("Batman 2", {"Batman (1989)", "Batman Returns (1992)"}, 2.0, set()),
+    ("Fear 4", {"Fear (1996)", "The Fear (1995)"}, 4.0, set()),  # two films of that very title
     ("die hard 3", {"Die Hard (1988)", "Die Hard: With a Vengeance (1995)"}, 3.0, set()),
     ("star trek", {"Star Trek IV: The Voyage Home (1986)", "Star Trek: The Wrath of Khan (1982)"}, None, set()),
 ])
@@ -211,10 +226,38 @@ def test_real_ratings_typed_without_separators(real: MessageUnderstanding) -> No
     results = real.understand("Die Hard 2 3 Apollo 13 4 Alien 3 2")
     assert [(r.display_title, r.stars) for r in results if isinstance(r, Rated)] == [
         ("Die Hard 2 (1990)", 3.0), ("Apollo 13 (1995)", 4.0), ("Alien 3 (1992)", 2.0)]
-    # only when every part is a confident rating: otherwise the piece is reported as not found
-    assert isinstance(only(real.understand("Fargo 5 qwxzzy 4")), NotFound)
+    # only when every part is a confident rating: otherwise the piece is reported as not found, and its
+    # suggestions carry no stars, since the text still holds another movie's rating
+    result = only(real.understand("Fargo 5 qwxzzy 4"))
+    assert isinstance(result, NotFound) and result.stars is None
     results = real.understand("Fargo 5 Heat 4 " * 15)  # such ratings count towards the limit too
     assert len(results) == MAX_PIECES + 1 and results[-1] == TooMany(MAX_PIECES)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Fargo 5 and Heat 4", [("Fargo (1996)", 5.0, "Fargo 5"), ("Heat (1995)", 4.0, "Heat 4")]),
+    ("Fargo 5 & Heat 4", [("Fargo (1996)", 5.0, "Fargo 5"), ("Heat (1995)", 4.0, "Heat 4")]),
+    ("Fargo 5 + Heat 4", [("Fargo (1996)", 5.0, "Fargo 5"), ("Heat (1995)", 4.0, "Heat 4")]),
+    ("Fargo 5. Heat 4.", [("Fargo (1996)", 5.0, "Fargo 5"), ("Heat (1995)", 4.0, "Heat 4.")]),
+    ("heat=4/5 casablanca=5/5", [("Heat (1995)", 4.0, "heat=4/5"), ("Casablanca (1942)", 5.0, "casablanca=5/5")]),
+    ("Fargo 5 stars and Heat 4 stars", [("Fargo (1996)", 5.0, "Fargo 5 stars"), ("Heat (1995)", 4.0, "Heat 4 stars")]),
+    ("Fargo 5, Heat 4 and Casablanca 3", [("Fargo (1996)", 5.0, "Fargo 5"), ("Heat (1995)", 4.0, "Heat 4"),
+                                          ("Casablanca (1942)", 3.0, "Casablanca 3")]),
+    ("Sense and Sensibility 5", [("Sense and Sensibility (1995)", 5.0, "Sense and Sensibility 5")]),
+])
+def test_real_ratings_joined_by_and_or_a_full_stop(real: MessageUnderstanding, text: str,
+                                                   expected: list[tuple[str, float, str]]) -> None:
+    results = real.understand(text)
+    assert all(isinstance(r, Rated) for r in results), results
+    assert [(r.display_title, r.stars, r.raw) for r in results if isinstance(r, Rated)] == expected
+
+
+@pytest.mark.realdata
+def test_real_a_joined_title_not_found_keeps_the_rating_before_it(real: MessageUnderstanding) -> None:
+    rated, missing = real.understand("Fargo 5 and Heta 4")
+    assert isinstance(rated, Rated) and (rated.display_title, rated.stars) == ("Fargo (1996)", 5.0)
+    assert isinstance(missing, NotFound) and (missing.query, missing.stars) == ("Heta", 4.0)
 
 
 @pytest.mark.realdata
@@ -230,6 +273,7 @@ def test_real_unreadable_rating_after_a_title_is_reported(real: MessageUnderstan
     ("alien 3", "Alien 3 (1992)"),
     ("Sex, Lies, and Videotape", "Sex, Lies, and Videotape (1989)"),
     ("Fargo 5", "Fargo (1996)"),  # not a title: then read as a rating message
+    ("Blues Brothers 2000", "Blues Brothers 2000 (1998)"),
 ])
 def test_real_title_of_a_command(real: MessageUnderstanding, text: str, display_title: str) -> None:
     result = real.understand_title(text)
@@ -241,7 +285,8 @@ def test_real_title_of_a_command(real: MessageUnderstanding, text: str, display_
 @pytest.mark.parametrize(("text", "expected"), [
     ("thanks", True), ("Thanks!", True), ("more", True), ("yes", True), ("cool", True), ("ok", True),
     ("ok thanks", True), ("hi there", True), ("hello", True), ("no", True),
-    ("Good Morning", False), ("Fargo", False), ("thanks for everything", False), ("", False),
+    ("Good Morning", True), ("good evening!", True),  # greetings, even where a title (Good Morning, 1971)
+    ("Good Morning 4", False), ("Fargo", False), ("thanks for everything", False), ("", False),
 ])
 def test_real_small_talk(real: MessageUnderstanding, text: str, expected: bool) -> None:
     assert real.is_small_talk(text) is expected

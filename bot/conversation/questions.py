@@ -14,8 +14,11 @@ from db import access
 
 WHICH_MOVIE = "which_movie"
 FORGET = "forget"
+STARS = "stars"
+"""A movie card asking for stars, noted with its movie ("stars:273") so a bare "4.5" that follows rates it."""
 _DESCRIPTIONS = {WHICH_MOVIE: "the question about which movie you meant",
-                 FORGET: "the question about deleting everything (nothing was deleted)"}
+                 FORGET: "the question about deleting everything (nothing was deleted)",
+                 STARS: "the question about how many stars you'd give the movie I showed"}
 
 
 def ask(turn: Turn, kind: str) -> int:
@@ -23,6 +26,29 @@ def ask(turn: Turn, kind: str) -> int:
     its buttons belong to."""
     access.ask_question(turn.session, turn.user_id, kind)
     return access.question_round(turn.session, turn.user_id)
+
+
+def ask_stars(turn: Turn, movie_id: int) -> None:
+    """Note that the reply being built shows the card of ``movie_id`` asking for stars (the only card
+    that counts: a bare rating is read as the answer to the last one)."""
+    end_stars(turn)
+    access.ask_question(turn.session, turn.user_id, f"{STARS}:{movie_id}")
+
+
+def stars_asked(turn: Turn) -> int | None:
+    """The movie whose card last asked for stars, while no other message has moved on from it."""
+    for kind in access.pending_questions(turn.session, turn.user_id):
+        name, _, movie_id = kind.partition(":")
+        if name == STARS and movie_id.isdigit():
+            return int(movie_id)
+    return None
+
+
+def end_stars(turn: Turn) -> None:
+    """Forget the card asking for stars, if any: it was answered, or the conversation moved on."""
+    for kind in access.pending_questions(turn.session, turn.user_id):
+        if kind.partition(":")[0] == STARS:
+            access.end_questions(turn.session, turn.user_id, kind)
 
 
 def answered(turn: Turn, kind: str) -> bool:
@@ -47,5 +73,5 @@ def cancel_command(turn: Turn) -> Response:
         return Response().say("There's nothing to cancel: I'm not waiting for an answer from you.")
     if WHICH_MOVIE in ended:
         access.start_question_round(turn.session, turn.user_id)
-    what = " and ".join(_DESCRIPTIONS.get(kind, "my last question") for kind in ended)
+    what = " and ".join(_DESCRIPTIONS.get(kind.partition(":")[0], "my last question") for kind in ended)
     return Response().say(f"OK, cancelled {what}. Send a movie and stars, or /help, whenever you like.")

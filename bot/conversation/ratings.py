@@ -8,12 +8,13 @@ the movie and the stars.
 
 from __future__ import annotations
 
-from bot.conversation import callbacks, questions
+from bot.conversation import callbacks, chat, questions
 from bot.conversation.messages import Button, Reply, Response
 from bot.conversation.replies import EXAMPLES, button_label, esc, format_stars, movie_line, star_buttons, stars
 from bot.conversation.turn import Turn
 from bot.matching import TitleMatch
-from bot.understanding import Ambiguous, InvalidRating, NotFound, Rated, TitleOnly, TooMany
+from bot.parsing import RatingPiece, parse_lone_value
+from bot.understanding import Ambiguous, InvalidRating, NotFound, Rated, TitleOnly, TooMany, Understood
 from db import access
 
 ENOUGH_FOR_PICKS = 5
@@ -37,9 +38,20 @@ SEARCH_HINT = ("🔎 Try a word or two of the title with /search, e.g. <code>/se
 
 def rate_message(turn: Turn, text: str, *, source: str = "message") -> Response:
     """Answer a plain message such as ``Fargo 5, Heat 4`` (or ``/rate …``)."""
+    lone_value = parse_lone_value(text)
+    if lone_value is not None and not turn.matcher.is_exact(text):  # "Seven" is a title, "4.5" is not
+        return rate_last_card(turn, lone_value, source)
+    questions.end_stars(turn)  # any other message moves on from the last card
     if turn.understanding.is_small_talk(text):
         return Response().say(SMALL_TALK)
     results = turn.understanding.understand(text)
+    if all(isinstance(r, NotFound) for r in results):  # no movie as it stands: maybe everyday phrasing
+        picks = chat.picks_reply(text)
+        if picks is not None:
+            return picks
+        rephrased = chat.as_rating(text)
+        if rephrased is not None:
+            text, results = rephrased, turn.understanding.understand(rephrased)
     understood = [r for r in results if not isinstance(r, NotFound)]
     if not understood and not turn.understanding.is_rating_like(text):
         return Response().say(NOT_UNDERSTOOD)
@@ -48,12 +60,15 @@ def rate_message(turn: Turn, text: str, *, source: str = "message") -> Response:
     suggestion_rows: list[list[Button]] = []
     extra: list[Reply] = []
     nothing_to_suggest = False
-    for result in results:
+    cards: list[int] = []
+    for result, times in _merge_repeats(results):
         match result:
             case Rated(movie_id=movie_id, stars=value):
-                lines.append(save_rating(turn, movie_id, value, source))
+                repeated = " (repeated, rated once)" if times > 1 else ""
+                lines.append(save_rating(turn, movie_id, value, source) + repeated)
             case TitleOnly(movie_id=movie_id, unread=unread):
                 extra.append(movie_card(turn, movie_id))
+                cards.append(movie_id)
                 if unread:
                     lines.append(f"ℹ️ I couldn't read “{esc(unread)}” as a rating: stars go from 0.5 to 5, "
                                  "e.g. <code>Fargo 4.5</code>.")
@@ -73,6 +88,8 @@ def rate_message(turn: Turn, text: str, *, source: str = "message") -> Response:
             case TooMany(limit=limit):
                 lines.append(f"✋ That's a lot at once: I read the first {limit} movies. Send the rest in "
                              "another message.")
+    if len(cards) == 1:  # with several cards, a bare rating would not say which it is for
+        questions.ask_stars(turn, cards[0])
     if nothing_to_suggest:
         lines.append(SEARCH_HINT)
     hint = milestone_hint(before, access.count_ratings(turn.session, turn.user_id))
@@ -86,6 +103,35 @@ def rate_message(turn: Turn, text: str, *, source: str = "message") -> Response:
         response.say("\n".join(lines), suggestion_rows[:MAX_SUGGESTIONS])
     response.replies.extend(extra[:MAX_QUESTIONS])
     return response
+
+
+def _merge_repeats(results: list[Understood]) -> list[tuple[Understood, int]]:
+    """Each different result once, in order, with how many times it was sent ("Fargo 5" pasted twenty
+    times is one rating, not twenty identical lines)."""
+    merged: list[tuple[Understood, int]] = []
+    for result in results:
+        same = next((index for index, (seen, _) in enumerate(merged) if seen == result), None)
+        if same is None:
+            merged.append((result, 1))
+        else:
+            merged[same] = (result, merged[same][1] + 1)
+    return merged
+
+
+def rate_last_card(turn: Turn, lone_value: RatingPiece, source: str) -> Response:
+    """A rating with no title ("4.5" — half stars have no button): for the movie whose card last asked."""
+    movie_id = questions.stars_asked(turn)
+    known = turn.known_movie(movie_id) if movie_id is not None else None
+    if known is None:
+        return Response().say(f"Which movie is “{esc(lone_value.raw)}” for? Send the title with it, e.g. "
+                              "<code>Heat 4.5</code>.")
+    if lone_value.stars is None:
+        return Response().say(f"⚠️ “{esc(lone_value.value_text or '')}” for {movie_line(turn.title(known))}: "
+                              f"{esc(lone_value.error or '')}. Send e.g. <code>4.5</code>.")
+    questions.end_stars(turn)
+    before = access.count_ratings(turn.session, turn.user_id)
+    line = save_rating(turn, known, lone_value.stars, source)
+    return Response().say(line + (milestone_hint(before, access.count_ratings(turn.session, turn.user_id)) or ""))
 
 
 def rate_command(turn: Turn, args: str) -> Response:
@@ -167,6 +213,7 @@ def on_rate(turn: Turn, action: callbacks.Rate) -> Response:
     movie_id = turn.known_movie(action.movie_id)
     if movie_id is None:
         return stale_button()
+    questions.end_stars(turn)  # answered with a button
     before = access.count_ratings(turn.session, turn.user_id)
     line = save_rating(turn, movie_id, action.half_stars / 2, "button")
     hint = milestone_hint(before, access.count_ratings(turn.session, turn.user_id)) or ""
@@ -177,6 +224,7 @@ def on_show(turn: Turn, action: callbacks.ShowMovie) -> Response:
     movie_id = turn.known_movie(action.movie_id)
     if movie_id is None:
         return stale_button()
+    questions.ask_stars(turn, movie_id)
     return Response(replies=[movie_card(turn, movie_id)])
 
 
