@@ -40,7 +40,8 @@ def test_every_action_round_trips_within_64_bytes(action: cb.Action) -> None:
     assert cb.decode(data) == action
 
 
-@given(st.one_of(st.none(), st.text(max_size=80), st.binary(max_size=80).map(lambda b: b.decode("latin-1"))))
+@given(st.one_of(st.none(), st.text(max_size=80), st.binary(max_size=80).map(lambda b: b.decode("latin-1")),
+                 st.text(st.characters(codec=None, categories=["Cs", "Nd", "Po"]), max_size=20)))
 def test_decode_never_raises(data: str | None) -> None:
     result = cb.decode(data)
     assert result is None or cb.encode(result) == data
@@ -71,7 +72,7 @@ def test_examples() -> None:
     "1|r|٢٤٢|9", "1|r|" + "9" * 60, "1|g|1|2|3", "1|g|1|2|3|0", "1|g|1|2|3|4|5", "1|n|", "1|h|0", "1|v|0",
     "1|a|0", "1|a|0|", "1|a|01|c|5", "1|a|0|x|5", "1|a|0|a|0|c|5", "1|a|0|r|5|11", "1|a|1000000000000001|c|5",
     "1|t|1|5|14.4", "1|t|1|5|4.4", "1|t|1|5|1.2.3.4", "1|t|1|5|4.21", "1|t|1|5|4.", "1|t|1|5|04",
-    "1|a|0|c|5\n",
+    "1|a|0|c|5\n", "1|c|\ud800", "\udfff",  # lone surrogates: JSON can carry them
 ])
 def test_forged_or_stale_data_decodes_to_none(data: str) -> None:
     assert cb.decode(data) is None

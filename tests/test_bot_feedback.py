@@ -87,7 +87,7 @@ async def test_a_title_alone_asks_for_stars_with_no_number_to_anchor_on(running_
     assert "How many stars" in card.text and "★" not in card.text and "average" not in card.text
     await say(running_bot, ALICE, "Casablanca 5")
     (card,) = await say(running_bot, ALICE, "Casablanca")  # rated: nothing is asked, so the facts are shown
-    assert "Your rating: " in card.text and "average of" in card.text
+    assert "Your rating: " in card.text and "average from" in card.text
 
 
 async def test_seen_it_asks_for_stars_without_a_prediction_then_stores_them(running_bot: RunningBot) -> None:

@@ -242,7 +242,12 @@ def encode(action: Action) -> str:
 
 def decode(data: str | None) -> Action | None:
     """The action behind ``data``, or None when it is forged, truncated, stale or out of range."""
-    if not data or len(data.encode("utf-8")) > MAX_BYTES:
+    if not data:
+        return None
+    try:
+        if len(data.encode("utf-8")) > MAX_BYTES:
+            return None
+    except UnicodeEncodeError:  # a lone surrogate: JSON can carry one ("\ud800"), no button of ours does
         return None
     kind = data[len(VERSION) + 1: len(VERSION) + 2]
     pattern = _PATTERNS.get(kind)

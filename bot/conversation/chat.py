@@ -12,7 +12,7 @@ import re
 from itertools import pairwise
 
 from bot.conversation.messages import Response
-from bot.conversation.recommend import parse_genre
+from bot.conversation.recommend import parse_genres
 
 _ASKS_FOR_PICKS = re.compile(
     r"\b(?:recommend\w*|suggest\w*|what\s+(?:should|shall|could|can)\s+i\s+watch|what\s+to\s+watch"
@@ -61,7 +61,7 @@ def _genre_in(text: str) -> str | None:
     """The first genre a word (or two: "film noir") of ``text`` names, "movies" and "films" aside."""
     words = [word for word in re.findall(r"[\w-]+", text.lower()) if word not in {"movies", "movie", "films", "film"}]
     for first, second in pairwise([*words, ""]):
-        genre = parse_genre(f"{first} {second}".strip()) or parse_genre(first)
-        if genre is not None:
-            return genre
+        genres = parse_genres(f"{first} {second}".strip()) or parse_genres(first)
+        if genres is not None:
+            return genres[0]
     return None

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from bot.conversation import callbacks, chat, questions
 from bot.conversation.messages import Button, Reply, Response
-from bot.conversation.replies import EXAMPLES, button_label, esc, format_stars, movie_line, star_buttons, stars
+from bot.conversation.replies import (EXAMPLES, button_label, count_of, esc, format_stars, movie_line,
+                                     movielens_average, star_buttons, stars)
 from bot.conversation.turn import Turn
 from bot.matching import TitleMatch
 from bot.parsing import RatingPiece, parse_lone_value
@@ -96,8 +97,8 @@ def rate_message(turn: Turn, text: str, *, source: str = "message") -> Response:
     if hint:
         lines.append(hint)
     if len(extra) > MAX_QUESTIONS:
-        lines.append(f"…and {len(extra) - MAX_QUESTIONS} more titles to settle: send them again with stars, "
-                     "a few at a time.")
+        lines.append(f"…and {count_of(len(extra) - MAX_QUESTIONS, 'more title')} to settle: send them again with "
+                     "stars, a few at a time.")
     response = Response()
     if lines:
         response.say("\n".join(lines), suggestion_rows[:MAX_SUGGESTIONS])
@@ -168,10 +169,7 @@ def movie_card(turn: Turn, movie_id: int, heading: str = "") -> Reply:
     if own is None:  # no average either: people anchor on any number shown beside a request to rate
         lines.append("How many stars would you give it?")
     else:
-        if info.rating_count:
-            lines.append(f"MovieLens: {stars(round(info.rating_mean * 2) / 2)} average of {info.rating_count} "
-                         "ratings")
-        lines.append(f"Your rating: {stars(own)}")
+        lines += [movielens_average(info), f"Your rating: {stars(own)}"]
     actions = [Button("🚫 Not interested", callbacks.encode(callbacks.NotInterested(info.movie_id))),
                Button("🔎 Similar", callbacks.encode(callbacks.Similar(info.movie_id)))]
     return Reply("\n".join(lines), [star_buttons(info.movie_id), actions])
