@@ -79,7 +79,7 @@ async def test_a_liked_groups_movie_is_not_its_own_reason(running_bot: RunningBo
     group, movie, expected = next(
         (group, movie, reason) for group in recommender.movie_groups(6) for movie in group.movie_ids
         if (reason := recommender.reason({}, movie, liked=[m for m in group.movie_ids if m != movie]) or "")
-        .startswith("because you liked the group with"))
+        .startswith("because you liked the "))
     title = recommender.movie(movie).display_title
     _, picker = await say(running_bot, ALICE, "/start", replies=2)
     await press(running_bot, ALICE, picker, encode(Group(group.movie_ids)))

@@ -4,6 +4,8 @@ lists them with a remove button — every step checked in the database."""
 
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from db import access
@@ -55,7 +57,8 @@ async def test_liked_groups_seed_picks_before_any_rating(running_bot: RunningBot
     header, *cards, _ = await say(running_bot, ALICE, "/recommend", replies=7)
     assert "from the groups you liked" in header.text
     reasons = [c.text.splitlines()[-1] for c in cards]
-    assert any(r.startswith("because you liked the group with") for r in reasons)
+    label = next(g.label for g in running_bot.services.holder.current.movie_groups(6) if list(g.movie_ids) == seeds)
+    assert any(html.unescape(r).endswith(f"liked the {label} group") for r in reasons)  # named by its label
     assert not any("because you rated" in r for r in reasons)  # a liked group is never passed off as a rating
     picks = [movie_of(c) for c in cards]
     expected = running_bot.services.holder.current.recommend({}, k=5, liked=seeds)

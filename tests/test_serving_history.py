@@ -163,6 +163,11 @@ def test_reasons_name_the_ratings_a_pick_owes_its_score_to(movielens) -> None:  
     assert recommender.reason({3: 4.5}, 6, liked=[1, 2]) == (
         f"because you rated {title[3]} ★4.5 and liked the group with {title[1]}")
     assert recommender.reason({}, 5, liked=[1, 2]) == f"because you liked the group with {title[1]}"
+    # a liked group still shown at onboarding is named by its label
+    group = recommender.movie_groups()[0]
+    pick = next(m for m in catalog.movie_ids.tolist() if m not in group.movie_ids)
+    grouped = Recommender(catalog, retrieval=planted_ease(catalog, {(group.movie_ids[1], pick): 2.0}))
+    assert grouped.reason({}, pick, liked=group.movie_ids) == f"because you liked the {group.label} group"
     # 14, rated ★3, drives pick 15 beside ★4-★5 favourites: a lukewarm rating is no reason to name
     lukewarm = planted_ease(catalog, {(14, 15): 3.0, (2, 15): 0.2})
     favourites = Recommender(catalog, retrieval=lukewarm)

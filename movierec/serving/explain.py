@@ -14,6 +14,8 @@ space (or genre overlap without embeddings), weighted by how much the user liked
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numba
 import numpy as np
 
@@ -120,9 +122,11 @@ class Explainer:
         counts = self._catalog.movies["rating_count"].to_numpy(dtype=np.float64)
         return scores + 1e-3 * np.log1p(counts) / max(1.0, np.log1p(counts.max()))
 
-    def reasons(self, history: RatedHistory, candidate_rows: np.ndarray) -> list[str]:
+    def reasons(self, history: RatedHistory, candidate_rows: np.ndarray,
+                group_labels: Mapping[int, str] | None = None) -> list[str]:
         """One "because you rated …" line per candidate row; movies of the history that came from a
-        liked onboarding group, not a rating, are named as such."""
+        liked onboarding group, not a rating, are named by their group's label (``group_labels``: movie
+        id -> the label of the group showing it) or, for a group no longer shown, by their title."""
         nameable = self._nameable(history)
         if not len(candidate_rows) or not nameable.any():
             return [OVERALL_REASON] * len(candidate_rows)
@@ -136,7 +140,9 @@ class Explainer:
         rows, stars = history.rows.tolist(), history.stars.tolist()
         seeds = None
         if history.liked:
-            seeds = [movie_id in history.liked for movie_id in history.ratings.movie_ids.tolist()]
+            labels = group_labels or {}
+            seeds = [labels.get(movie_id, "") if movie_id in history.liked else None
+                     for movie_id in history.ratings.movie_ids.tolist()]
         return [self._because([i for i in positions if i >= 0], rows, stars, seeds) for positions in named.tolist()]
 
     @staticmethod
@@ -174,14 +180,18 @@ class Explainer:
             similarity = self._genre_similarity(history.rows, candidate_rows)
         return similarity * (history.stars - np.float32(NEUTRAL_STARS))[:, None]
 
-    def _because(self, positions: list[int], rows: list[int], stars: list[float], seeds: list[bool] | None) -> str:
+    def _because(self, positions: list[int], rows: list[int], stars: list[float],
+                 seeds: list[str | None] | None) -> str:
         """The reason naming these history positions: rated movies with their stars, liked groups as such
-        (``seeds``: whether each history movie came from a liked group; None when none did)."""
+        (``seeds``: per history movie, None for a rating, else its liked group's label, "" if unknown;
+        None when no movie came from a liked group)."""
         if not positions:
             return OVERALL_REASON
-        rated = [f"{self._titles[rows[i]]} {format_stars(stars[i])}" for i in positions if not (seeds and seeds[i])]
-        grouped = [self._titles[rows[i]] for i in positions if seeds and seeds[i]]
+        from_group = [i for i in positions if seeds and seeds[i] is not None]
+        rated = [f"{self._titles[rows[i]]} {format_stars(stars[i])}" for i in positions if i not in from_group]
         parts = ["rated " + " and ".join(rated)] if rated else []
-        if grouped:  # one title stands for its group; two could be of one group or of two, which is not kept
-            parts.append(f"liked the group with {grouped[0]}")
+        if from_group:  # one group is named: two names could be of one group or of two
+            first = from_group[0]
+            parts.append(f"liked the {seeds[first]} group" if seeds[first]
+                         else f"liked the group with {self._titles[rows[first]]}")
         return "because you " + " and ".join(parts)

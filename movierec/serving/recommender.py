@@ -105,6 +105,7 @@ class Recommender:
                                             and bool((self._retrieval_rows == np.arange(len(catalog))).all()))
         self._explainer = Explainer(catalog, retrieval, self._retrieval_rows)
         self._groups: dict[int, list[MovieGroup]] = {}
+        self._labels: dict[int, str] | None = None
 
     # ---- construction -------------------------------------------------------------------------
     @classmethod
@@ -188,7 +189,16 @@ class Recommender:
         history = validated_history(self._catalog, ratings, liked).without(row)
         if not history:
             return None
-        return self._explainer.reasons(history, np.array([row]))[0]
+        return self._explainer.reasons(history, np.array([row]), self._group_labels(history))[0]
+
+    def _group_labels(self, history: RatedHistory) -> dict[int, str]:
+        """Movie id -> the label of the onboarding group showing it, for reasons naming a liked group (the
+        groups are computed once per model: only when some history holds a liked group's movie)."""
+        if not history.liked:
+            return {}
+        if self._labels is None:
+            self._labels = {movie_id: group.label for group in self.movie_groups() for movie_id in group.movie_ids}
+        return self._labels
 
     def movie_groups(self, k: int = 6) -> list[MovieGroup]:
         """Up to ``k`` taste groups of well-known movies for onboarding (computed once per model)."""
@@ -268,7 +278,7 @@ class Recommender:
             final = blend(final, predicted, self.config.rating_weight)
             order = np.argsort(-final, kind="stable")[:k]
             candidates, final, predicted = candidates[order], final[order], predicted[order]
-        reasons = self._explainer.reasons(history, candidates)
+        reasons = self._explainer.reasons(history, candidates, self._group_labels(history))
         stars = [None] * len(candidates) if predicted is None else predicted.tolist()
         return [self._recommendation(row, score, predicted_stars, reason, personal=True)
                 for row, score, predicted_stars, reason in zip(candidates.tolist(), final.tolist(), stars, reasons,
