@@ -14,40 +14,27 @@ from db.access._rows import _insert_or_find, _page
 
 def dismiss_movie(session: Session, user_id: int, movie_id: int) -> None:
     """Mark the movie "not interested" for the user; dismissing twice is harmless."""
-    _insert_or_find(
-        session,
-        Dismissal(user_id=user_id, movie_id=movie_id),
-        lambda: session.get(Dismissal, (user_id, movie_id)),
-    )
+    _mark(session, Dismissal, user_id, movie_id)
 
 
 def dismissed_movie_ids(session: Session, user_id: int) -> set[int]:
     """Movies the user asked never to see again."""
-    return set(session.scalars(select(Dismissal.movie_id).where(Dismissal.user_id == user_id)))
+    return _marked(session, Dismissal, user_id)
 
 
 def mark_not_seen(session: Session, user_id: int, movie_id: int) -> None:
     """Remember that the user hasn't seen the movie (an onboarding answer); marking twice is harmless."""
-    _insert_or_find(
-        session,
-        NotSeen(user_id=user_id, movie_id=movie_id),
-        lambda: session.get(NotSeen, (user_id, movie_id)),
-    )
+    _mark(session, NotSeen, user_id, movie_id)
 
 
 def not_seen_movie_ids(session: Session, user_id: int) -> set[int]:
     """Movies the user said they haven't seen."""
-    return set(session.scalars(select(NotSeen.movie_id).where(NotSeen.user_id == user_id)))
+    return _marked(session, NotSeen, user_id)
 
 
 def add_to_watchlist(session: Session, user_id: int, movie_id: int) -> bool:
     """Save the movie to the user's watchlist; False if it was already there."""
-    existing = _insert_or_find(
-        session,
-        WatchlistEntry(user_id=user_id, movie_id=movie_id),
-        lambda: session.get(WatchlistEntry, (user_id, movie_id)),
-    )
-    return existing is None
+    return _mark(session, WatchlistEntry, user_id, movie_id)
 
 
 def remove_from_watchlist(session: Session, user_id: int, movie_id: int) -> bool:
@@ -70,7 +57,7 @@ def list_watchlist(session: Session, user_id: int, *, offset: int = 0, limit: in
 
 def watchlist_movie_ids(session: Session, user_id: int) -> set[int]:
     """Every movie on the user's watchlist."""
-    return set(session.scalars(select(WatchlistEntry.movie_id).where(WatchlistEntry.user_id == user_id)))
+    return _marked(session, WatchlistEntry, user_id)
 
 
 def like_group(session: Session, user_id: int, movie_ids: Sequence[int]) -> bool:
@@ -103,3 +90,17 @@ def liked_groups(session: Session, user_id: int) -> list[LikedGroup]:
     """The user's liked groups, oldest first."""
     query = select(LikedGroup).where(LikedGroup.user_id == user_id).order_by(LikedGroup.id)
     return list(session.scalars(query))
+
+
+_MovieMark = Dismissal | NotSeen | WatchlistEntry
+
+
+def _mark(session: Session, kind: type[_MovieMark], user_id: int, movie_id: int) -> bool:
+    """Insert the user's (user, movie) row of ``kind`` unless it is there already; True if it is new."""
+    return _insert_or_find(session, kind(user_id=user_id, movie_id=movie_id),
+                           lambda: session.get(kind, (user_id, movie_id))) is None
+
+
+def _marked(session: Session, kind: type[_MovieMark], user_id: int) -> set[int]:
+    """The movies the user has a row of ``kind`` for."""
+    return set(session.scalars(select(kind.movie_id).where(kind.user_id == user_id)))
