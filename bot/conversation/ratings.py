@@ -129,10 +129,7 @@ def rate_last_card(turn: Turn, lone_value: RatingPiece, source: str) -> Response
     if lone_value.stars is None:
         return Response().say(f"⚠️ “{esc(lone_value.value_text or '')}” for {movie_line(turn.title(known))}: "
                               f"{esc(lone_value.error or '')}. Send e.g. <code>4.5</code>.")
-    questions.end_stars(turn)
-    before = access.count_ratings(turn.session, turn.user_id)
-    line = save_rating(turn, known, lone_value.stars, source)
-    return Response().say(line + (milestone_hint(before, access.count_ratings(turn.session, turn.user_id)) or ""))
+    return Response().say(answer_card(turn, known, lone_value.stars, source))
 
 
 def rate_command(turn: Turn, args: str) -> Response:
@@ -152,6 +149,15 @@ def save_rating(turn: Turn, movie_id: int, value: float, source: str) -> str:
     if previous is not None and previous != value:
         line += f" (was {stars(previous)})"
     return line
+
+
+def answer_card(turn: Turn, movie_id: int, value: float, source: str) -> str:
+    """Rate the movie a card asked about (with a star button, or a bare "4.5" after it): the card's
+    question is answered, and the confirmation carries the nudge to /recommend when it is due."""
+    questions.end_stars(turn)
+    before = access.count_ratings(turn.session, turn.user_id)
+    line = save_rating(turn, movie_id, value, source)
+    return line + (milestone_hint(before, access.count_ratings(turn.session, turn.user_id)) or "")
 
 
 def milestone_hint(before: int, after: int) -> str | None:
@@ -211,11 +217,8 @@ def on_rate(turn: Turn, action: callbacks.Rate) -> Response:
     movie_id = turn.known_movie(action.movie_id)
     if movie_id is None:
         return stale_button()
-    questions.end_stars(turn)  # answered with a button
-    before = access.count_ratings(turn.session, turn.user_id)
-    line = save_rating(turn, movie_id, action.half_stars / 2, "button")
-    hint = milestone_hint(before, access.count_ratings(turn.session, turn.user_id)) or ""
-    return Response(callback_answer=f"Saved: {stars(action.half_stars / 2)}").say(line + hint, edit=True)
+    confirmation = answer_card(turn, movie_id, action.half_stars / 2, "button")
+    return Response(callback_answer=f"Saved: {stars(action.half_stars / 2)}").say(confirmation, edit=True)
 
 
 def on_show(turn: Turn, action: callbacks.ShowMovie) -> Response:
