@@ -52,6 +52,19 @@ class NumpyDenseStack:
         return x
 
 
+@numba.njit(cache=True, nogil=True, fastmath=True, inline="always")
+def _centred(star: np.float32) -> np.float32:
+    """A rating centred as :class:`~movierec.models.features.HistoryEncoder` centres it: (stars - 3.5) / 1.5."""
+    return (star - np.float32(3.5)) * np.float32(1.0 / 1.5)
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True, inline="always")
+def _star_value(star: np.float32, last_value: int) -> int:
+    """The row of a rating's star-value embedding: half stars to even, as TF; clipped, because compiled
+    code reads out of bounds unchecked (stars are 0.5..5)."""
+    return min(max(int(np.rint(star * np.float32(2.0))), 0), last_value)
+
+
 @numba.njit(cache=True, nogil=True, fastmath=True)
 def _first_layer_input(movie_rows: np.ndarray, pooled_kernel: np.ndarray, star_rows: np.ndarray,
                        movie_index: np.ndarray, stars: np.ndarray, offset: np.ndarray) -> np.ndarray:
@@ -68,13 +81,12 @@ def _first_layer_input(movie_rows: np.ndarray, pooled_kernel: np.ndarray, star_r
     last_value = star_rows.shape[0] - 1
     for i in range(movie_index.shape[0]):
         row = movie_rows[movie_index[i]]
-        centred = (stars[i] - np.float32(3.5)) * np.float32(1.0 / 1.5)
+        centred = _centred(stars[i])
         for d in range(width):
             plain[d] += row[d]
         for d in range(width):
             weighted[d] += centred * row[d]
-        value = int(np.rint(stars[i] * np.float32(2.0)))  # half to even, as TF; stars are 0.5..5
-        star_counts[min(max(value, 0), last_value)] += 1.0  # compiled code reads out of bounds unchecked
+        star_counts[_star_value(stars[i], last_value)] += 1.0
     units = offset.shape[0]
     out = np.zeros(units, np.float32)  # explicit loops below: array expressions would allocate per row
     for value in range(star_counts.shape[0]):
@@ -107,8 +119,8 @@ def _leave_one_out_inputs(plain_terms: np.ndarray, weighted_terms: np.ndarray, s
     total = np.zeros(units, np.float32)
     for i in range(count):
         plain, weighted = plain_terms[movie_index[i]], weighted_terms[movie_index[i]]
-        centred = (stars[i] - np.float32(3.5)) * np.float32(1.0 / 1.5)
-        star_row = star_rows[min(max(int(np.rint(stars[i] * np.float32(2.0))), 0), last_value)]
+        centred = _centred(stars[i])
+        star_row = star_rows[_star_value(stars[i], last_value)]
         for j in range(units):
             terms[i, j] = plain[j] + centred * weighted[j] + star_row[j]
             total[j] += terms[i, j]
