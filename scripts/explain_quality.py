@@ -1,6 +1,6 @@
 """How true the served explanations are and how coherent the onboarding groups are, on a trained version.
 
-    python -m scripts.explain_quality --artifacts-dir artifacts --data-dir data/ml-100k
+    python -m scripts.explain_quality [--artifacts-dir artifacts] [--data-dir data/ml-100k]
 
 Explanations: real users' histories (a random sample of their ratings) get picks; for each pick, every
 history movie's leave-one-out contribution is measured independently of the explainer, through the
@@ -16,23 +16,21 @@ for a newcomer who liked only that group carry one.
 from __future__ import annotations
 
 import argparse
-import os
-from itertools import combinations
-from pathlib import Path
 
 import numpy as np
 
 from movierec.data import schema
-from movierec.data.loaders import load_movielens, resolve_data_source
+from movierec.data.loaders import load_configured
 from movierec.models.base import EmbeddingModel, UserQuery
 from movierec.serving import Recommender
 from movierec.serving.explain import NEUTRAL_STARS
+from movierec.serving.groups import coherence, unit_rows
+from movierec.settings import add_data_arguments, start_job
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--artifacts-dir", type=Path, required=True)
-    parser.add_argument("--data-dir", type=Path, default=os.environ.get("MOVIEREC_DATA_DIR"))
+    add_data_arguments(parser, artifacts=True)
     parser.add_argument("--users", type=int, default=30)
     parser.add_argument("--history", type=int, default=12, help="ratings per sampled history")
     parser.add_argument("--picks", type=int, default=5, help="picks explained per user")
@@ -93,17 +91,14 @@ def group_report(recommender: Recommender) -> list[str]:
     model = recommender.retrieval
     unit = None
     if isinstance(model, EmbeddingModel):
-        embeddings = model.movie_embeddings()
-        unit = embeddings / np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
+        unit = unit_rows(model.movie_embeddings())
     column_of = {int(m): i for i, m in enumerate(model.movie_ids)}
     lines = ["## Onboarding groups", "", "| label | shown titles | cohesion | label genres the titles carry "
              "| top-10 picks with a label genre |", "|---|---|---|---|---|"]
     cohesions, fits, matches = [], [], []
     for group in recommender.movie_groups(6):
         label_genres = set(group.label.split(" & "))
-        pairs = combinations(group.movie_ids, 2)
-        cohesion = np.nan if unit is None else float(np.mean([unit[column_of[a]] @ unit[column_of[b]]
-                                                              for a, b in pairs]))
+        cohesion = np.nan if unit is None else coherence(unit[[column_of[m] for m in group.movie_ids]])
         fit = np.mean([len(label_genres & set(recommender.movie(m).genres)) / len(label_genres)
                        for m in group.movie_ids])
         picks = recommender.recommend({}, k=10, liked=group.movie_ids)
@@ -118,8 +113,9 @@ def group_report(recommender: Recommender) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    recommender = Recommender.load(args.artifacts_dir)
-    ratings = load_movielens(resolve_data_source(args.data_dir)).ratings
+    settings = start_job(args)
+    recommender = Recommender.load(settings.artifacts_dir)
+    ratings = load_configured(settings)[1].ratings
     print("\n".join(explanation_report(recommender, ratings, args) + group_report(recommender)))
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from movierec.data import schema
 from movierec.models.base import EmbeddingModel, HistoryAttribution, ItemScorer, UserQuery
 from movierec.serving.catalog import Catalog
+from movierec.serving.groups import unit_rows
 from movierec.serving.history import RatedHistory
 
 NEUTRAL_STARS = 2.5
@@ -91,8 +92,7 @@ class Explainer:
         if isinstance(model, EmbeddingModel):
             embeddings = model.movie_embeddings()
             unit = np.zeros((len(catalog), embeddings.shape[1]), dtype=np.float32)
-            norms = np.linalg.norm(embeddings, axis=1, keepdims=True)
-            unit[model_rows] = embeddings / np.maximum(norms, 1e-12)
+            unit[model_rows] = unit_rows(embeddings)
             self._unit = unit
         self._attribution: HistoryAttribution | None = None
         if isinstance(model, HistoryAttribution):

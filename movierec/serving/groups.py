@@ -57,7 +57,7 @@ def movie_groups(catalog: Catalog, unit_embeddings: np.ndarray | None, k: int) -
     counts = catalog.movies["rating_count"].to_numpy(dtype=np.float64)
     pool = np.argsort(-counts, kind="stable")[:POPULAR_POOL]
     vectors = _vectors(catalog, unit_embeddings, pool)
-    features = _unit(vectors - vectors.mean(axis=0))  # less the direction all these well-known movies share
+    features = unit_rows(vectors - vectors.mean(axis=0))  # less the direction all these well-known movies share
     assignment, centres = _kmeans(features, min(k + SPARE_CLUSTERS, len(pool)))
     genre_share = _genre_matrix(catalog, pool).mean(axis=0)
     candidates = []
@@ -70,7 +70,7 @@ def movie_groups(catalog: Catalog, unit_embeddings: np.ndarray | None, k: int) -
         known = best_known[:max(TITLES_PER_GROUP, (len(members) + 1) // 2)]
         chosen = known[np.argsort(-(features[known] @ centres[cluster]), kind="stable")][:TITLES_PER_GROUP]
         label = _label(_genre_matrix(catalog, pool[chosen]).mean(axis=0), genre_share)
-        candidates.append((_coherence(vectors[chosen]), cluster, chosen, label))
+        candidates.append((coherence(vectors[chosen]), cluster, chosen, label))
     candidates.sort(key=lambda candidate: -candidate[0])
     groups: list[MovieGroup] = []
     shown: list[int] = []
@@ -90,15 +90,16 @@ def movie_groups(catalog: Catalog, unit_embeddings: np.ndarray | None, k: int) -
 def _vectors(catalog: Catalog, unit_embeddings: np.ndarray | None, rows: np.ndarray) -> np.ndarray:
     """Unit vectors of ``rows``: model embeddings when there is a model, else their genre flags."""
     if unit_embeddings is not None:
-        return _unit(unit_embeddings[rows].astype(np.float64))
-    return _unit(_genre_matrix(catalog, rows))
+        return unit_rows(unit_embeddings[rows].astype(np.float64))
+    return unit_rows(_genre_matrix(catalog, rows))
 
 
-def _unit(vectors: np.ndarray) -> np.ndarray:
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Each row scaled to length 1 (an all-zero row stays zero)."""
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
-def _coherence(vectors: np.ndarray) -> float:
+def coherence(vectors: np.ndarray) -> float:
     """Mean pairwise cosine of unit vectors (1 for a single one)."""
     n = len(vectors)
     if n < 2:
