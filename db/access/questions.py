@@ -48,20 +48,24 @@ def clock_round(now: datetime) -> int:
 
 def start_question_round(session: Session, user_id: int) -> int:
     """Begin the user's next round of questions, leaving earlier questions' buttons outdated; returns it."""
-    user = session.get(User, user_id)
-    if user is None:
-        raise ValueError(f"unknown user {user_id}: call upsert_user before asking them anything")
+    user = _asked(session, user_id)
     user.question_round = max(user.question_round + 1, clock_round(utcnow()))
     session.flush()
     return user.question_round
 
 
 def _set_pending(session: Session, user_id: int, kinds: list[str]) -> None:
-    user = session.get(User, user_id)
-    if user is None:
-        raise ValueError(f"unknown user {user_id}: call upsert_user before asking them anything")
+    user = _asked(session, user_id)
     value = ",".join(kinds)
     if len(value) > PENDING_QUESTIONS_LENGTH or any("," in k for k in kinds):
         raise ValueError(f"pending question kinds {kinds!r} do not fit the users.pending_questions column")
     user.pending_questions = value
     session.flush()
+
+
+def _asked(session: Session, user_id: int) -> User:
+    """The user a question is for; ValueError for one never stored."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise ValueError(f"unknown user {user_id}: call upsert_user before asking them anything")
+    return user
