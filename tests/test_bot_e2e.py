@@ -262,6 +262,12 @@ async def test_few_ratings_get_generic_picks_and_a_genre(running_bot: RunningBot
     (imax,) = await say(running_bot, BOB, "/recommend imax")  # listed by MovieLens, but no 100k film has it
     assert "I don't know the genre “imax”" in imax.text and "IMAX" not in imax.text.split("Try one of")[1]
     assert "Children" in imax.text and "Film-Noir" in imax.text
+    with running_bot.sessions().begin() as session:
+        shown_before = access.count_rows_for_user(session, BOB.id)["impressions"]
+    (reply,) = await say(running_bot, BOB, "/recommend comedy drama horror action")  # one genre too many
+    assert "Name up to 3 genres at a time" in reply.text
+    with running_bot.sessions().begin() as session:
+        assert access.count_rows_for_user(session, BOB.id)["impressions"] == shown_before  # nothing was shown
     header, *cards, _ = await say(running_bot, BOB, "/recommend 3 children's", replies=5)
     assert "in Children" in header.text and all("Children" in c.text for c in cards)
     header, *cards, footer = await say(running_bot, BOB, "/recommend 10 comedy romance", replies=12)

@@ -130,6 +130,8 @@ async def test_groups_can_be_picked_again_any_time(running_bot: RunningBot) -> N
     assert "You liked 1 group" in done.text and "/recommend" in done.text
     (picker,) = await say(running_bot, ALICE, "/groups")  # the liked group comes back ticked
     assert picker.text.count("✅") == 1 and picker.text.splitlines()[5].startswith("✅")
+    (picker,) = await say(running_bot, ALICE, "/groups <b>drop table</b> ∞")  # arguments mean nothing here
+    assert picker.text.count("✅") == 1 and liked(running_bot, ALICE) == [list(groups[4].movie_ids)]
     await assert_quiet(running_bot, ALICE.id)
 
 
