@@ -64,20 +64,13 @@ def test_0003_adds_the_update_inbox_to_an_existing_database(database_url: str) -
 
 
 def test_0004_keeps_the_shown_movies_and_gives_them_no_list(database_url: str) -> None:  # noqa: F811
-    _alembic(database_url, command.upgrade, "0003")
-    engine = make_engine(database_url)
-    try:
-        with engine.begin() as connection:
-            connection.execute(text("INSERT INTO users (id, chat_id, first_name, created_at, last_seen_at, "
-                                    "pending_questions) VALUES (1, 1, 'A', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '')"))
-            connection.execute(text("INSERT INTO impressions (user_id, movie_id, rank, model_version, context, "
-                                    "created_at) VALUES (1, 50, 1, 'm', 'recommend', CURRENT_TIMESTAMP)"))
-        upgrade_database(database_url)
-        with engine.connect() as connection:
-            rows = connection.execute(text("SELECT movie_id, list_id FROM impressions")).all()
-    finally:
-        engine.dispose()
-    assert [tuple(r) for r in rows] == [(50, None)] and _state(database_url)[2] == []
+    rows = _upgraded_from("0003", database_url, [
+        "INSERT INTO users (id, chat_id, first_name, created_at, last_seen_at, pending_questions) "
+        "VALUES (1, 1, 'A', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '')",
+        "INSERT INTO impressions (user_id, movie_id, rank, model_version, context, created_at) "
+        "VALUES (1, 50, 1, 'm', 'recommend', CURRENT_TIMESTAMP)",
+    ], "SELECT movie_id, list_id FROM impressions")
+    assert rows == [(50, None)] and _state(database_url)[2] == []
 
 
 def _alembic(database_url: str, step: Callable[[Config, str], None], revision: str) -> None:
@@ -93,15 +86,25 @@ def _alembic(database_url: str, step: Callable[[Config, str], None], revision: s
 
 
 def test_0005_starts_existing_users_in_question_round_0(database_url: str) -> None:  # noqa: F811
-    _alembic(database_url, command.upgrade, "0004")
+    rows = _upgraded_from("0004", database_url, [
+        "INSERT INTO users (id, chat_id, first_name, created_at, last_seen_at) "
+        "VALUES (7, 7, 'Old', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+    ], "SELECT question_round FROM users WHERE id = 7")
+    assert rows == [(0,)]
+
+
+def _upgraded_from(revision: str, database_url: str, inserts: list[str], query: str) -> list[tuple]:
+    """Rows of ``query`` after a database at ``revision``, holding the rows of ``inserts``, is upgraded
+    to the latest revision."""
+    _alembic(database_url, command.upgrade, revision)
     engine = make_engine(database_url)
     try:
         with engine.begin() as connection:
-            connection.execute(text("INSERT INTO users (id, chat_id, first_name, created_at, last_seen_at) "
-                                    "VALUES (7, 7, 'Old', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+            for insert in inserts:
+                connection.execute(text(insert))
         upgrade_database(database_url)
         with engine.connect() as connection:
-            assert connection.execute(text("SELECT question_round FROM users WHERE id = 7")).scalar_one() == 0
+            return [tuple(row) for row in connection.execute(text(query)).all()]
     finally:
         engine.dispose()
 
